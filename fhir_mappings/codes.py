@@ -1,0 +1,96 @@
+"""Every code system URI and standard code the module uses, defined once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Canonical base of everything the module defines (CodeSystem, ValueSet, Questionnaire).
+CANONICAL_BASE = "http://intake-ai.org/fhir"
+
+LOCAL_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/ai-use"
+LOCAL_CODESYSTEM_ID = "ai-use"
+EXTENSION_BASE = f"{CANONICAL_BASE}/StructureDefinition"
+
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+DATA_ABSENT_EXTENSION = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_CATEGORY = "http://terminology.hl7.org/CodeSystem/consentcategorycodes"
+CONSENT_ACTION = "http://terminology.hl7.org/CodeSystem/consentaction"
+ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+V3_ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass"
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+ENCOUNTER_CLASS = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+AUDIT_EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
+AUDIT_EVENT_SUBTYPE = "http://hl7.org/fhir/restful-interaction"
+AUDIT_ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
+SECURITY_SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
+PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+SDC_OBSERVATION_EXTRACT = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
+)
+QUESTIONNAIRE_HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+MAX_DECIMAL_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
+FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
+FLAG_PRIORITY = "http://hl7.org/fhir/StructureDefinition/flag-priority"
+FLAG_PRIORITY_SYSTEM = "http://hl7.org/fhir/flag-priority-code"
+
+#: Local extensions (their meaning is documented in the README).
+EXT_ITEM_SOURCE = f"{EXTENSION_BASE}/item-source"
+EXT_FLAG_ACK = f"{EXTENSION_BASE}/flag-acknowledgement"
+EXT_ANNOTATION_SHARED = f"{EXTENSION_BASE}/annotation-shared-for-supervision"
+EXT_ENTERED_IN_ERROR_REASON = f"{EXTENSION_BASE}/entered-in-error-reason"
+
+#: Resource types the module stores and serves.
+SERVED_RESOURCE_TYPES = (
+    "Patient",
+    "Practitioner",
+    "Encounter",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "Observation",
+    "Consent",
+    "Flag",
+    "CodeSystem",
+    "ValueSet",
+    "AuditEvent",
+)
+
+#: Definitional resources: no subject, readable by any authenticated API client.
+DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet"})
+
+
+def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"system": system, "code": code}
+    if display:
+        result["display"] = display
+    return result
+
+
+def concept(system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    """A CodeableConcept with one coding; ``text`` repeats the display for people."""
+    result: dict[str, Any] = {"coding": [coding(system, code, display)]}
+    if display:
+        result["text"] = display
+    return result
+
+
+def local(code: str, display: str | None = None) -> dict[str, Any]:
+    return concept(LOCAL_SYSTEM, code, display)
+
+
+CATEGORY_SURVEY = concept(OBSERVATION_CATEGORY, "survey", "Survey")
+CATEGORY_SOCIAL_HISTORY = concept(OBSERVATION_CATEGORY, "social-history", "Social History")
+
+#: Clinical resources carry these: psychiatry-related, restricted confidentiality.
+SENSITIVE_SECURITY = [
+    coding(ACT_CODE, "PSY", "psychiatry disorder information sensitivity"),
+    coding(CONFIDENTIALITY, "R", "restricted"),
+]
+
+DECLINED = coding(DATA_ABSENT_REASON, "asked-declined", "Asked But Declined")

@@ -1,0 +1,70 @@
+"""Patient, Practitioner and Encounter: just enough for references to resolve.
+
+Patient carries only the host EHR's identifier (no name, no birth date): the host holds the
+demographics. Practitioner carries the user's login and display name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fhir_mappings.codes import ENCOUNTER_CLASS, PARTICIPATION_TYPE, coding, local
+
+PRACTITIONER_IDENTIFIER_SYSTEM = "urn:intake-ai:username"
+
+
+def _instant(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def patient_resource(client_id: int, ehr_patient_id: str, identifier_system: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Patient",
+        "id": str(client_id),
+        "identifier": [{"system": identifier_system, "value": ehr_patient_id}],
+        "active": True,
+    }
+
+
+def practitioner_resource(
+    user_id: int, username: str, display_name: str, active: bool = True
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Practitioner",
+        "id": str(user_id),
+        "identifier": [{"system": PRACTITIONER_IDENTIFIER_SYSTEM, "value": username}],
+        "active": active,
+        "name": [{"text": display_name}],
+    }
+
+
+def encounter_resource(
+    encounter_id: int,
+    client_id: int,
+    clinician_id: int,
+    start: datetime,
+    kind: str,
+    ehr_encounter_id: str | None = None,
+) -> dict[str, Any]:
+    display = "Intake session" if kind == "intake" else "Therapy session"
+    resource: dict[str, Any] = {
+        "resourceType": "Encounter",
+        "id": str(encounter_id),
+        "status": "finished",
+        "class": coding(ENCOUNTER_CLASS, "AMB", "ambulatory"),
+        "type": [local(f"encounter-{kind}", display)],
+        "subject": {"reference": f"Patient/{client_id}"},
+        "participant": [
+            {
+                "type": [{"coding": [coding(PARTICIPATION_TYPE, "PPRF", "primary performer")]}],
+                "individual": {"reference": f"Practitioner/{clinician_id}"},
+            }
+        ],
+        "period": {"start": _instant(start)},
+    }
+    if ehr_encounter_id:
+        resource["identifier"] = [
+            {"system": "urn:intake-ai:host-encounter-id", "value": ehr_encounter_id}
+        ]
+    return resource

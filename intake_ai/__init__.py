@@ -1,0 +1,85 @@
+"""intake_ai: ask clients about generative-AI chat use and keep it as FHIR clinical data.
+
+``create_app()`` builds the standalone app; a host EHR mounts the module with ``IntakeAI``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from intake_ai.config import apply_defaults, from_environment
+from intake_ai.database import Base
+from intake_ai.extension import MIGRATIONS_DIR, IntakeAI
+
+__all__ = ["IntakeAI", "create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The standalone app: a small host that mounts the module at the root."""
+    # No app-level static route: the module serves its own under /intake-ai-static.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.update(from_environment())
+    app.config.update(config or {})
+    apply_defaults(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = app.config.get("INTAKE_AI_SECRET_KEY") or _instance_secret(
+            Path(app.instance_path)
+        )
+    url = app.config["INTAKE_AI_DATABASE_URL"] or (
+        "sqlite:///" + os.path.join(app.instance_path, "intake_ai.sqlite3")
+    )
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", url)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    db = SQLAlchemy(metadata=Base.metadata)
+    db.init_app(app)
+    if url.startswith("sqlite"):
+        with app.app_context():
+            _tune_sqlite(db)
+    Migrate(app, db, directory=str(MIGRATIONS_DIR))
+    IntakeAI(app, db=db)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, so sign-ins survive a restart."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    # Bound parameters hold clinical answers: keep them out of exception messages and logs.
+    options: dict[str, Any] = {"hide_parameters": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 30}
+    else:
+        options["pool_pre_ping"] = True
+    return options
+
+
+def _tune_sqlite(db: SQLAlchemy) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets pages read while a submission writes (one writer, many readers).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,110 @@
+"""Writing audit records.
+
+``record`` adds the entry to the request's unit of work, so a change and its audit entry
+commit together. ``record_refusal`` writes at once on its own connection: a refused or
+failed request rolls its work back, but the attempt must still be on file.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import insert
+
+from intake_ai.database import engine, session, utcnow
+from intake_ai.models import AuditRecord
+
+
+class Outcome(enum.StrEnum):
+    SUCCESS = "0"
+    MINOR_FAILURE = "4"  # refused, invalid input, not found
+    SERIOUS_FAILURE = "8"  # server error
+
+
+#: FHIR AuditEvent.action for each operation the module audits.
+ACTIONS = {
+    "create": "C",
+    "read": "R",
+    "vread": "R",
+    "view": "R",
+    "history-instance": "R",
+    "history-type": "E",
+    "search-type": "E",
+    "export": "E",
+    "update": "U",
+    "amend": "U",
+    "annotate": "U",
+    "acknowledge": "U",
+    "review": "C",
+    "entered-in-error": "U",
+    "delete": "D",
+    "purge": "D",
+    "login": "E",
+    "logout": "E",
+    "validate": "E",
+}
+
+
+def _values(
+    operation: str,
+    entity: str | None,
+    client_id: int | None,
+    outcome: Outcome,
+    detail: str | None,
+    actor: Any,
+) -> dict[str, Any]:
+    actor = (
+        actor if actor is not None else (g.get("intake_actor") if has_request_context() else None)
+    )
+    user = getattr(actor, "user", None)
+    token = getattr(actor, "token", None)
+    values: dict[str, Any] = {
+        "recorded": utcnow(),
+        "user_id": getattr(user, "id", None),
+        "token_id": getattr(token, "id", None),
+        "agent_name": getattr(user, "username", "anonymous"),
+        "agent_role": str(getattr(user, "role", "anonymous")),
+        "action": ACTIONS[operation],
+        "operation": operation,
+        "entity": entity,
+        "entity_type": entity.split("/", 1)[0] if entity and "/" in entity else entity,
+        "client_id": client_id,
+        "outcome": outcome.value,
+        "detail": detail[:500] if detail else None,
+        "source_ip": None,
+        "user_agent": None,
+    }
+    if has_request_context():
+        values["source_ip"] = request.remote_addr
+        values["user_agent"] = (request.user_agent.string or "")[:200] or None
+    return values
+
+
+def record(
+    operation: str,
+    entity: str | None = None,
+    *,
+    client_id: int | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    detail: str | None = None,
+    actor: Any = None,
+) -> None:
+    """Add an audit entry to the current unit of work."""
+    session().add(AuditRecord(**_values(operation, entity, client_id, outcome, detail, actor)))
+
+
+def record_refusal(
+    operation: str,
+    entity: str | None = None,
+    *,
+    client_id: int | None = None,
+    outcome: Outcome = Outcome.MINOR_FAILURE,
+    detail: str | None = None,
+    actor: Any = None,
+) -> None:
+    """Write an entry now, outside the request's transaction (which is being rolled back)."""
+    values = _values(operation, entity, client_id, outcome, detail, actor)
+    with engine().begin() as connection:
+        connection.execute(insert(AuditRecord), [values])

@@ -1,0 +1,1 @@
+"""Who is asking: people signed in with a password, API clients with bearer tokens."""

@@ -1,0 +1,61 @@
+"""Bearer tokens for API clients: issued once, stored as a SHA-256 digest."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from intake_ai.auth.actors import Actor
+from intake_ai.auth.scopes import parse_scopes
+from intake_ai.database import session, utcnow
+from intake_ai.models import ApiToken, User
+
+#: Makes leaked tokens easy to recognise in logs and secret scanners.
+TOKEN_PREFIX = "iat_"  # noqa: S105
+
+
+def digest(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough (no password stretching needed).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    user: User, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the secret, which is never stored or shown again."""
+    parse_scopes(scopes)  # raises ScopeError on a malformed scope
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        name=name,
+        user=user,
+        token_hash=digest(secret),
+        scopes=" ".join(scopes),
+        expires_at=expires_at,
+    )
+    session().add(row)
+    session().flush()
+    return row, secret
+
+
+def authenticate(authorization: str | None) -> Actor | None:
+    """The actor for an ``Authorization: Bearer ...`` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    token = (
+        session()
+        .scalars(select(ApiToken).where(ApiToken.token_hash == digest(secret.strip())))
+        .first()
+    )
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        return None
+    if not token.user.active:
+        return None
+    return Actor(user=token.user, token=token, scopes=tuple(parse_scopes(token.scopes.split())))

@@ -1,0 +1,1 @@
+"""Caseload, client registration and the client page."""

@@ -1,0 +1,76 @@
+"""Caseload, client registration, the client page and opening a session."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from intake_ai.auth.actors import current_actor
+from intake_ai.clients import service
+from intake_ai.clients.forms import ClientForm, SessionForm
+from intake_ai.database import transaction
+from intake_ai.errors import InvalidInput
+from intake_ai.timezones import from_local, local_now
+from intake_ai.web import guard_pages
+
+bp = Blueprint("intake_clients", __name__)
+guard_pages(bp)
+
+
+@bp.route("/clients")
+def caseload() -> str:
+    with transaction():
+        rows = service.caseload(current_actor())
+    return render_template("intake_ai/clients/caseload.html", rows=rows)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def register() -> str | Response:
+    form = ClientForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                client = service.register_client(
+                    current_actor(),
+                    form.ehr_patient_id.data or "",
+                    form.display_name.data or "",
+                    bool(form.is_minor.data),
+                )
+        except InvalidInput as error:
+            for message in error.errors.get("ehr_patient_id", []):
+                form.ehr_patient_id.errors.append(message)
+        else:
+            flash(f"{client.display_name} is registered.")
+            return redirect(url_for(".client_page", client_id=client.id))
+    return render_template("intake_ai/clients/register.html", form=form)
+
+
+@bp.route("/clients/<int:client_id>")
+def client_page(client_id: int) -> str:
+    from intake_ai.clients.timeline import build_timeline
+
+    with transaction():
+        page = build_timeline(current_actor(), client_id)
+    form = SessionForm(start=local_now().replace(second=0, microsecond=0, tzinfo=None))
+    return render_template("intake_ai/clients/client.html", page=page, session_form=form)
+
+
+@bp.route("/clients/<int:client_id>/sessions", methods=["POST"])
+def new_session(client_id: int) -> str | Response:
+    form = SessionForm()
+    if not form.validate_on_submit():
+        for message in form.start.errors:
+            flash(f"Session not opened: {message}")
+        return redirect(url_for(".client_page", client_id=client_id))
+    with transaction():
+        assert form.start.data is not None
+        encounter = service.open_session(current_actor(), client_id, from_local(form.start.data))
+    flash(f"Session of {encounter.start:%d %b %Y} opened.")
+    return redirect(url_for(".client_page", client_id=client_id))
+
+
+@bp.route("/admin")
+def admin_home() -> str:
+    with transaction():
+        users = service.users_for_admin(current_actor())
+    return render_template("intake_ai/clients/admin.html", users=users)

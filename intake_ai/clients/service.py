@@ -1,0 +1,100 @@
+"""Reading and registering clients; every read of a client's record is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from intake_ai import access, audit, directory
+from intake_ai.auth.actors import Actor
+from intake_ai.database import session
+from intake_ai.errors import AccessDenied, NotFound
+from intake_ai.models import CareAssignment, Client, Encounter, EncounterKind, Role, User
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client: Client
+    sessions: int
+    last_session: datetime | None
+
+
+def get_client(client_id: int) -> Client:
+    client = session().get(Client, client_id)
+    if client is None:
+        raise NotFound("No such client.")
+    return client
+
+
+def caseload(actor: Actor) -> list[CaseloadRow]:
+    """The clinician's own clients, most recently seen first."""
+    if actor.role is not Role.CLINICIAN:
+        raise AccessDenied("The caseload page is for clinicians.")
+    stats = (
+        select(
+            Encounter.client_id,
+            func.count(Encounter.id).label("n"),
+            func.max(Encounter.start).label("last"),
+        )
+        .group_by(Encounter.client_id)
+        .subquery()
+    )
+    rows = (
+        session()
+        .execute(
+            select(Client, stats.c.n, stats.c.last)
+            .join(CareAssignment, CareAssignment.client_id == Client.id)
+            .outerjoin(stats, stats.c.client_id == Client.id)
+            .where(CareAssignment.clinician_id == actor.user.id)
+            .order_by(stats.c.last.desc().nulls_last(), Client.display_name)
+        )
+        .all()
+    )
+    audit.record("search-type", "Client", detail="caseload")
+    return [CaseloadRow(client, n or 0, last) for client, n, last in rows]
+
+
+def open_client(actor: Actor, client_id: int) -> Client:
+    """The client, if this actor may see them; the view is audited either way."""
+    client = get_client(client_id)
+    access.require_view_client(actor, client_id)
+    audit.record("view", client.patient_ref, client_id=client_id)
+    return client
+
+
+def register_client(actor: Actor, ehr_patient_id: str, display_name: str, is_minor: bool) -> Client:
+    if actor.role is not Role.CLINICIAN:
+        raise AccessDenied("Only clinicians register clients into their care.")
+    client = directory.create_client(ehr_patient_id, display_name, actor.user, is_minor)
+    audit.record("create", client.patient_ref, client_id=client.id)
+    return client
+
+
+def open_session(actor: Actor, client_id: int, start: datetime) -> Encounter:
+    """A new dated session; the first one of a client is their intake session."""
+    access.require_clinician_of_record(actor, client_id)
+    client = get_client(client_id)
+    has_sessions = session().scalar(
+        select(func.count(Encounter.id)).where(Encounter.client_id == client_id)
+    )
+    kind = EncounterKind.SESSION if has_sessions else EncounterKind.INTAKE
+    encounter = directory.create_encounter(client, actor.user, start, kind)
+    audit.record("create", encounter.encounter_ref, client_id=client_id)
+    return encounter
+
+
+def client_encounters(client_id: int) -> list[Encounter]:
+    return list(
+        session().scalars(
+            select(Encounter).where(Encounter.client_id == client_id).order_by(Encounter.start)
+        )
+    )
+
+
+def users_for_admin(actor: Actor) -> list[User]:
+    if not access.is_admin(actor):
+        raise AccessDenied("User administration is for admins.")
+    audit.record("search-type", "User", detail="user list")
+    return list(session().scalars(select(User).order_by(User.role, User.username)))

@@ -1,0 +1,70 @@
+"""Configuration defaults and their environment variables.
+
+Every key is prefixed ``INTAKE_AI_`` so the module's settings never collide with a
+host EHR's. Defaults are set with ``setdefault``: whatever the host (or the
+environment) already configured wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+ENV_PREFIX = "INTAKE_AI_"
+
+DEFAULTS: dict[str, Any] = {
+    #: SQLAlchemy URL of the database. ``None`` means a SQLite file in the instance folder.
+    "INTAKE_AI_DATABASE_URL": None,
+    #: Where the clinician pages are mounted ("" for the standalone app).
+    "INTAKE_AI_URL_PREFIX": "",
+    #: Base path of the FHIR REST API.
+    "INTAKE_AI_FHIR_BASE": "/fhir",
+    #: Largest request body the FHIR API accepts, in bytes (413 above it).
+    "INTAKE_AI_FHIR_MAX_BODY": 1_000_000,
+    #: Page size of a search when ``_count`` is not given, and the largest allowed.
+    "INTAKE_AI_FHIR_DEFAULT_COUNT": 50,
+    "INTAKE_AI_FHIR_MAX_COUNT": 500,
+    #: System URI of the host EHR's patient identifiers (Patient.identifier.system).
+    "INTAKE_AI_PATIENT_IDENTIFIER_SYSTEM": "urn:intake-ai:host-patient-id",
+    #: Unacknowledged "review now" flags older than this many hours join the supervisor queue.
+    "INTAKE_AI_FLAG_QUEUE_HOURS": 48,
+    #: Register the CLI commands under this group name (None: top level, as standalone).
+    "INTAKE_AI_CLI_GROUP": None,
+    #: The clinic's time zone: session times are entered and shown in it, stored in UTC.
+    "INTAKE_AI_TIMEZONE": "UTC",
+    #: werkzeug password hashing method (scrypt; tests use a cheaper one).
+    "INTAKE_AI_PASSWORD_HASH_METHOD": "scrypt",
+    #: Free-text limits: any longer answer is refused with a field message.
+    "INTAKE_AI_MAX_TEXT": 2000,
+}
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Read numbers, booleans and null as JSON; anything else stays a string (like Flask)."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The ``INTAKE_AI_*`` settings present in the environment."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        # URLs and secrets are strings even when they happen to parse as JSON.
+        if key in ("INTAKE_AI_DATABASE_URL", "INTAKE_AI_SECRET_KEY"):
+            found[key] = raw
+        else:
+            found[key] = _parse_env_value(raw)
+    return found
+
+
+def apply_defaults(config: dict[str, Any]) -> None:
+    """Fill in every key the host has not set."""
+    for key, value in DEFAULTS.items():
+        config.setdefault(key, value)

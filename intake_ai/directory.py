@@ -1,0 +1,130 @@
+"""Users, clients, who treats and supervises whom, and sessions.
+
+Each change also writes the FHIR resource that stands for it (Practitioner, Patient,
+Encounter) in the same unit of work, so API references always resolve.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from fhir_mappings.people import encounter_resource, patient_resource, practitioner_resource
+from intake_ai import resource_store
+from intake_ai.database import session
+from intake_ai.errors import InvalidInput, NotFound
+from intake_ai.models import (
+    CareAssignment,
+    Client,
+    Encounter,
+    EncounterKind,
+    Role,
+    Supervision,
+    User,
+)
+
+_PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def find_user(username: str) -> User:
+    user = session().scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def create_user(username: str, display_name: str, role: Role, password: str | None) -> User:
+    db = session()
+    if db.scalars(select(User).where(User.username == username)).first() is not None:
+        raise InvalidInput({"username": [f"{username!r} is already taken"]})
+    if not username or len(username) > 80:
+        raise InvalidInput({"username": ["must be 1 to 80 characters"]})
+    user = User(username=username, display_name=display_name or username, role=role)
+    if password is not None:
+        if len(password) < 8:
+            raise InvalidInput({"password": ["must be at least 8 characters"]})
+        user.set_password(password, current_app.config["INTAKE_AI_PASSWORD_HASH_METHOD"])
+    db.add(user)
+    db.flush()
+    if role in (Role.CLINICIAN, Role.SUPERVISOR):
+        resource_store.save(practitioner_resource(user.id, user.username, user.display_name))
+    return user
+
+
+def assign_supervisor(supervisor: User, clinician: User) -> None:
+    if supervisor.role is not Role.SUPERVISOR:
+        raise InvalidInput({"supervisor": [f"{supervisor.username} is not a supervisor"]})
+    if clinician.role is not Role.CLINICIAN:
+        raise InvalidInput({"clinician": [f"{clinician.username} is not a clinician"]})
+    if session().get(Supervision, (supervisor.id, clinician.id)) is None:
+        session().add(Supervision(supervisor_id=supervisor.id, clinician_id=clinician.id))
+        session().flush()
+
+
+def new_pseudonym() -> str:
+    return "Client " + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(5))
+
+
+def create_client(
+    ehr_patient_id: str, display_name: str, clinician: User, is_minor: bool = False
+) -> Client:
+    """Register a host EHR patient with the module, in this clinician's care."""
+    db = session()
+    if clinician.role is not Role.CLINICIAN:
+        raise InvalidInput({"clinician": [f"{clinician.username} is not a clinician"]})
+    if db.scalars(select(Client).where(Client.ehr_patient_id == ehr_patient_id)).first():
+        raise InvalidInput(
+            {"ehr_patient_id": [f"patient {ehr_patient_id!r} is already registered"]}
+        )
+    client = Client(
+        ehr_patient_id=ehr_patient_id,
+        display_name=display_name,
+        pseudonym=new_pseudonym(),
+        is_minor=is_minor,
+    )
+    db.add(client)
+    db.flush()
+    db.add(CareAssignment(clinician_id=clinician.id, client_id=client.id))
+    system = current_app.config["INTAKE_AI_PATIENT_IDENTIFIER_SYSTEM"]
+    resource_store.save(patient_resource(client.id, ehr_patient_id, system))
+    db.flush()
+    return client
+
+
+def create_encounter(
+    client: Client,
+    clinician: User,
+    start: datetime,
+    kind: EncounterKind,
+    ehr_encounter_id: str | None = None,
+) -> Encounter:
+    encounter = Encounter(
+        client_id=client.id,
+        clinician_id=clinician.id,
+        start=start,
+        kind=kind,
+        ehr_encounter_id=ehr_encounter_id,
+    )
+    session().add(encounter)
+    session().flush()
+    resource_store.save(
+        encounter_resource(
+            encounter.id, client.id, clinician.id, start, kind.value, ehr_encounter_id
+        ),
+        author_id=clinician.id,
+    )
+    return encounter
+
+
+def clinicians_of_record(client_id: int) -> list[User]:
+    return list(
+        session().scalars(
+            select(User)
+            .join(CareAssignment, CareAssignment.clinician_id == User.id)
+            .where(CareAssignment.client_id == client_id)
+            .order_by(User.display_name)
+        )
+    )

@@ -1,0 +1,141 @@
+"""The ``IntakeAI`` Flask extension: mounts the module into a host app.
+
+Follows the Flask-SQLAlchemy pattern: created without an app, bound in
+``init_app``, its state kept in ``app.extensions["intake_ai"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from intake_ai.config import apply_defaults
+from intake_ai.models import User
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def static_dir() -> Path:
+    """``intake_ai/static`` in an installed package; the checkout's top-level ``static/``."""
+    installed = PACKAGE_DIR / "static"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / "static"
+
+
+@dataclass
+class IntakeAIState:
+    db: SQLAlchemy
+    #: Returns the signed-in intake_ai ``User`` (or None) for page requests.
+    current_user: Callable[[], User | None]
+    #: True when the module handles sign-in itself (its own login pages).
+    own_login: bool
+
+
+class IntakeAI:
+    """Mount the module: ``IntakeAI(app, db=db)`` or ``ext = IntakeAI(); ext.init_app(app)``.
+
+    ``db``: the host's Flask-SQLAlchemy instance (found on the app if not given; created
+    when the app has none). ``current_user``: for a host with its own login, a callable
+    returning the intake_ai ``User`` that stands for the host's signed-in user.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        db: SQLAlchemy | None = None,
+        current_user: Callable[[], User | None] | None = None,
+    ) -> None:
+        self._db = db
+        self._current_user = current_user
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(
+        self,
+        app: Flask,
+        *,
+        db: SQLAlchemy | None = None,
+        current_user: Callable[[], User | None] | None = None,
+    ) -> None:
+        apply_defaults(app.config)
+        db = db or self._db or app.extensions.get("sqlalchemy")
+        if db is None:
+            db = SQLAlchemy()
+            db.init_app(app)
+        resolver = current_user or self._current_user
+        own_login = resolver is None
+        if own_login:
+            resolver = _install_login(app)
+        assert resolver is not None
+        app.extensions["intake_ai"] = IntakeAIState(
+            db=db, current_user=resolver, own_login=own_login
+        )
+        _install_csrf(app)
+        _register_blueprints(app, own_login=own_login)
+        from intake_ai.cli import register_commands
+
+        register_commands(app)
+
+
+def _install_login(app: Flask) -> Callable[[], User | None]:
+    if "login_manager" in app.extensions or hasattr(app, "login_manager"):
+        raise RuntimeError(
+            "The host app has its own LoginManager: pass current_user=... to IntakeAI so the "
+            "module knows which intake_ai User stands for the signed-in host user."
+        )
+    from flask_login import current_user
+
+    from intake_ai.database import session
+
+    manager = LoginManager()
+    manager.login_view = "intake_auth.login"
+    manager.login_message = "Please sign in to see this page."
+    manager.session_protection = "strong"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = session().get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    manager.init_app(app)
+
+    def resolve() -> User | None:
+        return current_user if current_user.is_authenticated else None
+
+    return resolve
+
+
+def _install_csrf(app: Flask) -> None:
+    csrf: Any = app.extensions.get("csrf")
+    if csrf is None:
+        csrf = CSRFProtect(app)
+    from intake_ai.fhir_api.routes import bp as fhir_bp
+
+    # The FHIR API authenticates with bearer tokens, never cookies: CSRF does not apply.
+    csrf.exempt(fhir_bp)
+
+
+def _register_blueprints(app: Flask, *, own_login: bool) -> None:
+    from intake_ai.auth.routes import bp as auth_bp
+    from intake_ai.clients.routes import bp as clients_bp
+    from intake_ai.fhir_api.routes import bp as fhir_bp
+    from intake_ai.supervision.routes import bp as supervision_bp
+    from intake_ai.web import assets as assets_bp
+    from intake_ai.web import bp as web_bp
+
+    prefix = app.config["INTAKE_AI_URL_PREFIX"].rstrip("/") or None
+    app.register_blueprint(assets_bp, url_prefix=prefix)
+    app.register_blueprint(web_bp, url_prefix=prefix)
+    if own_login:
+        app.register_blueprint(auth_bp, url_prefix=prefix)
+    for bp in (clients_bp, supervision_bp):
+        app.register_blueprint(bp, url_prefix=prefix)
+    app.register_blueprint(fhir_bp, url_prefix=app.config["INTAKE_AI_FHIR_BASE"].rstrip("/"))

@@ -1,0 +1,22 @@
+"""The module's tables. Importing this package registers all of them on ``Base.metadata``."""
+
+from intake_ai.models.audit import AuditRecord
+from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
+from intake_ai.models.drafts import Draft
+from intake_ai.models.store import StoredResource
+from intake_ai.models.users import ApiToken, Role, Supervision, User
+
+__all__ = [
+    "ApiToken",
+    "AuditRecord",
+    "CareAssignment",
+    "Client",
+    "ConsentState",
+    "Draft",
+    "Encounter",
+    "EncounterKind",
+    "Role",
+    "StoredResource",
+    "Supervision",
+    "User",
+]

@@ -1,0 +1,236 @@
+"""Versioned storage of FHIR resources: every write is a new row, reads return stored bytes.
+
+Writers ``flush()``; the caller's unit of work commits. Two writers racing on the same
+resource cannot both win: the second sees its expected version gone and gets ``Conflict``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fhir_mappings.codes import SENSITIVE_SECURITY
+from fhir_mappings.search_index import index_resource
+from fhir_mappings.validation import validate
+from intake_ai.database import session, utcnow
+from intake_ai.errors import Conflict, Gone, InvalidInput, NotFound
+from intake_ai.models import StoredResource
+
+#: Types whose content is clinical and carries the sensitivity labels.
+SENSITIVE_TYPES = frozenset({"QuestionnaireResponse", "Observation", "Flag", "Consent"})
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def fhir_instant(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_bytes(resource: dict[str, Any]) -> bytes:
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def load(row: StoredResource) -> dict[str, Any]:
+    """The stored resource as a dict (for the module's own use; the API serves the bytes)."""
+    if row.content is None:
+        raise Gone(f"{row.reference} was removed")
+    return json.loads(row.content)
+
+
+def current(resource_type: str, resource_id: str) -> StoredResource | None:
+    return (
+        session()
+        .scalars(
+            select(StoredResource).where(
+                StoredResource.resource_type == resource_type,
+                StoredResource.resource_id == resource_id,
+                StoredResource.is_current.is_(True),
+            )
+        )
+        .first()
+    )
+
+
+def require_current(resource_type: str, resource_id: str) -> StoredResource:
+    row = current(resource_type, resource_id)
+    if row is None:
+        raise NotFound(f"{resource_type}/{resource_id} does not exist")
+    if row.deleted:
+        raise Gone(f"{resource_type}/{resource_id} was removed")
+    return row
+
+
+def version(resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
+    return (
+        session()
+        .scalars(
+            select(StoredResource).where(
+                StoredResource.resource_type == resource_type,
+                StoredResource.resource_id == resource_id,
+                StoredResource.version_id == version_id,
+            )
+        )
+        .first()
+    )
+
+
+def history(resource_type: str, resource_id: str) -> Sequence[StoredResource]:
+    """Every version, newest first."""
+    return (
+        session()
+        .scalars(
+            select(StoredResource)
+            .where(
+                StoredResource.resource_type == resource_type,
+                StoredResource.resource_id == resource_id,
+            )
+            .order_by(StoredResource.version_id.desc())
+        )
+        .all()
+    )
+
+
+def _stamp(resource: dict[str, Any], version_id: int, moment: datetime) -> None:
+    meta = dict(resource.get("meta") or {})
+    meta["versionId"] = str(version_id)
+    meta["lastUpdated"] = fhir_instant(moment)
+    if resource["resourceType"] in SENSITIVE_TYPES:
+        labels = list(meta.get("security") or [])
+        for label in SENSITIVE_SECURITY:
+            if not any(
+                have.get("system") == label["system"] and have.get("code") == label["code"]
+                for have in labels
+            ):
+                labels.append(dict(label))
+        meta["security"] = labels
+    resource["meta"] = meta
+
+
+def save(
+    resource: dict[str, Any],
+    *,
+    author_id: int | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> StoredResource:
+    """Store a new resource (no id, or an id never used) or a new version of an existing one.
+
+    ``expected_version``: the version the writer based its change on; if another writer got
+    there first the write fails with ``Conflict`` (HTTP 412 / a message on the page).
+    """
+    moment = now or utcnow()
+    resource = dict(resource)
+    resource.setdefault("id", new_id())
+    kind, rid = resource["resourceType"], resource["id"]
+    previous = current(kind, rid)
+    if expected_version is not None and (
+        previous is None or previous.version_id != expected_version
+    ):
+        raise Conflict(f"{kind}/{rid} has changed since version {expected_version} was read")
+    version_id = 1 if previous is None else previous.version_id + 1
+    _stamp(resource, version_id, moment)
+    issues = validate(resource)
+    if issues:
+        raise InvalidInput({issue.path: [issue.message] for issue in issues})
+    db = session()
+    if previous is not None:
+        # Compare-and-set on the version we read: a concurrent writer makes this match nothing.
+        result = db.execute(
+            update(StoredResource)
+            .where(StoredResource.pk == previous.pk, StoredResource.is_current.is_(True))
+            .values(is_current=False, superseded_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"{kind}/{rid} was changed by someone else at the same time")
+        previous.is_current = False
+        previous.superseded_at = moment
+    entry = index_resource(resource)
+    row = StoredResource(
+        resource_type=kind,
+        resource_id=rid,
+        version_id=version_id,
+        is_current=True,
+        deleted=False,
+        last_updated=moment,
+        author_id=author_id,
+        content=to_bytes(resource),
+        **entry.__dict__,
+    )
+    db.add(row)
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError as error:
+        raise Conflict(f"{kind}/{rid} was changed by someone else at the same time") from error
+    return row
+
+
+def save_all(
+    resources: Iterable[dict[str, Any]],
+    *,
+    author_id: int | None = None,
+    now: datetime | None = None,
+) -> list[StoredResource]:
+    return [save(resource, author_id=author_id, now=now) for resource in resources]
+
+
+def purge(resource_type: str, resource_id: str, *, author_id: int | None = None) -> int:
+    """Remove every version for good, leaving a content-free tombstone (reads answer 410).
+
+    Returns how many versions were removed.
+    """
+    db = session()
+    removed = (
+        db.execute(
+            delete(StoredResource)
+            .where(
+                StoredResource.resource_type == resource_type,
+                StoredResource.resource_id == resource_id,
+            )
+            .returning(StoredResource.version_id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    if not removed:
+        raise NotFound(f"{resource_type}/{resource_id} does not exist")
+    db.expire_all()
+    db.add(
+        StoredResource(
+            resource_type=resource_type,
+            resource_id=resource_id,
+            version_id=max(removed) + 1,
+            is_current=True,
+            deleted=True,
+            last_updated=utcnow(),
+            author_id=author_id,
+            content=None,
+        )
+    )
+    db.flush()
+    return len(removed)
+
+
+def count_current(resource_type: str) -> int:
+    return (
+        session().scalar(
+            select(func.count())
+            .select_from(StoredResource)
+            .where(
+                StoredResource.resource_type == resource_type,
+                StoredResource.is_current.is_(True),
+                StoredResource.deleted.is_(False),
+            )
+        )
+        or 0
+    )

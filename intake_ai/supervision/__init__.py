@@ -1,0 +1,1 @@
+"""The supervisor's view of their supervisees' caseloads."""

@@ -1,0 +1,76 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from intake_ai import create_app, schema
+from intake_ai.database import Base
+from tests.conftest import ON_POSTGRES, base_config
+
+
+def _fresh_database_url(tmp_path, database_url: str) -> tuple[str, callable]:
+    if not ON_POSTGRES:
+        return f"sqlite:///{tmp_path}/fresh.sqlite3", lambda: None
+    url = make_url(database_url)
+    name = f"intake_ai_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def _diff(engine) -> list:
+    from intake_ai.schema import include_name
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
+        return compare_metadata(context, Base.metadata)
+
+
+def test_upgrade_builds_the_model_schema_and_downgrade_removes_it(tmp_path, database_url) -> None:
+    url, drop = _fresh_database_url(tmp_path, database_url)
+    try:
+        app = create_app(base_config(url))
+        with app.app_context():
+            engine = app.extensions["intake_ai"].db.engine
+            schema.upgrade()
+            tables = set(inspect(engine).get_table_names())
+            assert {t.name for t in Base.metadata.sorted_tables} <= tables
+            assert "intake_ai_alembic_version" in tables
+            assert _diff(engine) == []
+            schema.downgrade("base")
+            left = set(inspect(engine).get_table_names())
+            assert not {t.name for t in Base.metadata.sorted_tables} & left
+            schema.upgrade()
+            assert _diff(engine) == []
+            engine.dispose()
+    finally:
+        drop()
+
+
+def test_flask_db_upgrade_command_builds_the_schema(tmp_path, database_url) -> None:
+    url, drop = _fresh_database_url(tmp_path, database_url)
+    try:
+        app = create_app(base_config(url))
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            engine = app.extensions["intake_ai"].db.engine
+            assert "intake_resource" in inspect(engine).get_table_names()
+            engine.dispose()
+    finally:
+        drop()
