@@ -94,3 +94,8 @@ SENSITIVE_SECURITY = [
 ]
 
 DECLINED = coding(DATA_ABSENT_REASON, "asked-declined", "Asked But Declined")
+
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
+ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
+LOINC = "http://loinc.org"

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fhir_mappings.codes import ENCOUNTER_CLASS, PARTICIPATION_TYPE, coding, local
+from fhir_mappings.concepts import ENCOUNTER_TYPES
 
 PRACTITIONER_IDENTIFIER_SYSTEM = "urn:intake-ai:username"
 
@@ -47,13 +48,13 @@ def encounter_resource(
     kind: str,
     ehr_encounter_id: str | None = None,
 ) -> dict[str, Any]:
-    display = "Intake session" if kind == "intake" else "Therapy session"
+    concept = ENCOUNTER_TYPES[kind]
     resource: dict[str, Any] = {
         "resourceType": "Encounter",
         "id": str(encounter_id),
         "status": "finished",
         "class": coding(ENCOUNTER_CLASS, "AMB", "ambulatory"),
-        "type": [local(f"encounter-{kind}", display)],
+        "type": [local(concept.code, concept.display)],
         "subject": {"reference": f"Patient/{client_id}"},
         "participant": [
             {

@@ -65,8 +65,10 @@ def new_session(client_id: int) -> str | Response:
     with transaction():
         assert form.start.data is not None
         encounter = service.open_session(current_actor(), client_id, from_local(form.start.data))
-    flash(f"Session of {encounter.start:%d %b %Y} opened.")
-    return redirect(url_for(".client_page", client_id=client_id))
+    flash("Session opened.")
+    if encounter.kind.value == "intake":
+        return redirect(url_for("intake_intake.form", encounter_id=encounter.id))
+    return redirect(url_for(".client_page", client_id=client_id, _anchor=f"session-{encounter.id}"))
 
 
 @bp.route("/admin")

@@ -1,0 +1,155 @@
+"""The shape of a form definition: items, answer lists, skip logic, who supplies each answer.
+
+A definition is data. The FHIR Questionnaire, the CodeSystem and ValueSets, the HTML form,
+the validation schema and the Observation extraction are all derived from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ItemKind = Literal["group", "choice", "integer", "string", "text", "boolean", "date", "display"]
+Source = Literal["client", "clinician", "both"]
+Operator = Literal["=", "!=", "exists"]
+
+
+@dataclass(frozen=True)
+class Option:
+    #: The concept code in the local CodeSystem (unique across the whole CodeSystem).
+    code: str
+    display: str
+    #: Ordinal value for scales (e.g. 0-4 reliance items); used by the risk rules.
+    score: int | None = None
+    #: Chosen alone or not at all ("None", "Nothing personal").
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerList:
+    #: Also the ValueSet id.
+    id: str
+    title: str
+    options: tuple[Option, ...]
+
+    def option(self, code: str) -> Option:
+        for option in self.options:
+            if option.code == code:
+                return option
+        raise KeyError(code)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(option.code for option in self.options)
+
+    def without(self, *codes: str, id: str, title: str) -> AnswerList:
+        return AnswerList(id, title, tuple(o for o in self.options if o.code not in codes))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One enableWhen: the item is asked only if ``question`` meets this condition."""
+
+    question: str
+    operator: Operator
+    #: An answer code for = and !=; True/False for exists.
+    answer: str | bool
+
+
+@dataclass(frozen=True)
+class Item:
+    link_id: str
+    #: The question as asked.
+    text: str
+    kind: ItemKind
+    #: Short name for lists, chart axes and the CodeSystem display.
+    label: str = ""
+    #: Printed before the text ("1", "2", ... or "A" for sections).
+    prefix: str | None = None
+    answers: AnswerList | None = None
+    repeats: bool = False
+    required: bool = False
+    children: tuple[Item, ...] = ()
+    enable_when: tuple[Condition, ...] = ()
+    #: "any": one condition suffices; "all": every condition must hold.
+    enable_behavior: Literal["any", "all"] = "all"
+    #: Who supplies the answer: client-reported, clinician-observed, or both.
+    source: Source | None = None
+    #: Extract an Observation from this answer (SDC observation-based extraction).
+    extract: bool = True
+    #: A grid: a group whose child questions share one answer list (rows x columns).
+    grid: bool = False
+    #: The item may be marked "asked, declined".
+    declinable: bool = True
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    #: Pre-answer from the client's last record (session notes).
+    prefill: bool = False
+    #: Initial answer shown on a new form.
+    initial: Any = None
+    help: str | None = None
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.text
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind not in ("group", "display")
+
+    def walk(self) -> Iterator[Item]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Definition:
+    #: Questionnaire id stem and name, e.g. "ai-use-intake".
+    id: str
+    name: str
+    title: str
+    version: str
+    #: Shown above the form.
+    preface: str
+    items: tuple[Item, ...]
+    #: Local code of the panel Observation that groups the extracted answers.
+    panel_code: str
+    panel_display: str
+    #: Date the definition's content was last changed (Questionnaire.date).
+    date: str
+    _index: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
+    _parents: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for item in self.walk():
+            if item.link_id in self._index:
+                raise ValueError(f"{self.id}: linkId {item.link_id!r} is used twice")
+            self._index[item.link_id] = item
+            for child in item.children:
+                self._parents[child.link_id] = item
+
+    def walk(self) -> Iterator[Item]:
+        for item in self.items:
+            yield from item.walk()
+
+    def questions(self) -> Iterator[Item]:
+        return (item for item in self.walk() if item.is_question)
+
+    def item(self, link_id: str) -> Item:
+        return self._index[link_id]
+
+    def has(self, link_id: str) -> bool:
+        return link_id in self._index
+
+    def parent_of(self, link_id: str) -> Item | None:
+        return self._parents.get(link_id)
+
+    def answer_lists(self) -> list[AnswerList]:
+        seen: dict[str, AnswerList] = {}
+        for item in self.walk():
+            if item.answers is not None:
+                seen.setdefault(item.answers.id, item.answers)
+        return list(seen.values())

@@ -1,0 +1,123 @@
+"""Definition -> FHIR R4 Questionnaire (canonical URL, version, enableWhen, SDC extraction)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir_mappings.codes import (
+    CANONICAL_BASE,
+    EXT_ITEM_SOURCE,
+    ITEM_CONTROL,
+    ITEM_CONTROL_SYSTEM,
+    LOCAL_SYSTEM,
+    MAX_VALUE,
+    MIN_VALUE,
+    SDC_OBSERVATION_EXTRACT,
+    coding,
+)
+from fhir_mappings.definitions.model import Condition, Definition, Item
+from fhir_mappings.terminology import PUBLISHER, valueset_url
+
+
+def questionnaire_url(definition: Definition) -> str:
+    return f"{CANONICAL_BASE}/Questionnaire/{definition.id}"
+
+
+def questionnaire_canonical(definition: Definition) -> str:
+    """``url|version``: what a QuestionnaireResponse names as its questionnaire."""
+    return f"{questionnaire_url(definition)}|{definition.version}"
+
+
+def questionnaire_id(definition: Definition) -> str:
+    """One resource per business version, so every version stays resolvable."""
+    return f"{definition.id}-{definition.version}"
+
+
+def _control(code: str) -> dict[str, Any]:
+    return {
+        "url": ITEM_CONTROL,
+        "valueCodeableConcept": {"coding": [coding(ITEM_CONTROL_SYSTEM, code)]},
+    }
+
+
+def _enable_when(condition: Condition) -> dict[str, Any]:
+    entry: dict[str, Any] = {"question": condition.question, "operator": condition.operator}
+    if condition.operator == "exists":
+        entry["answerBoolean"] = bool(condition.answer)
+    else:
+        entry["answerCoding"] = {"system": LOCAL_SYSTEM, "code": condition.answer}
+    return entry
+
+
+def _item(item: Item) -> dict[str, Any]:
+    result: dict[str, Any] = {"linkId": item.link_id}
+    extensions: list[dict[str, Any]] = []
+    if item.is_question or item.grid:
+        result["code"] = [coding(LOCAL_SYSTEM, item.link_id, item.display_label)]
+    if item.prefix:
+        result["prefix"] = item.prefix
+    result["text"] = item.text
+    result["type"] = item.kind
+    if item.enable_when:
+        result["enableWhen"] = [_enable_when(c) for c in item.enable_when]
+        if len(item.enable_when) > 1:
+            result["enableBehavior"] = item.enable_behavior
+    if item.required:
+        result["required"] = True
+    if item.repeats:
+        result["repeats"] = True
+    if item.max_length:
+        result["maxLength"] = item.max_length
+    if item.answers is not None:
+        result["answerValueSet"] = valueset_url(item.answers)
+        extensions.append(_control("check-box" if item.repeats else "radio-button"))
+    if item.initial is not None and item.kind == "boolean":
+        result["initial"] = [{"valueBoolean": bool(item.initial)}]
+    if item.min_value is not None:
+        extensions.append({"url": MIN_VALUE, "valueInteger": item.min_value})
+    if item.max_value is not None:
+        extensions.append({"url": MAX_VALUE, "valueInteger": item.max_value})
+    if item.grid:
+        extensions.append(_control("gtable"))
+    if item.is_question and item.extract:
+        extensions.append({"url": SDC_OBSERVATION_EXTRACT, "valueBoolean": True})
+    if item.source:
+        extensions.append({"url": EXT_ITEM_SOURCE, "valueCode": item.source})
+    if extensions:
+        result = {"extension": extensions, **result}
+    children = [_item(child) for child in item.children]
+    if item.help:
+        children.insert(
+            0,
+            {
+                "extension": [_control("help")],
+                "linkId": f"{item.link_id}.help",
+                "text": item.help,
+                "type": "display",
+            },
+        )
+    if children:
+        result["item"] = children
+    return result
+
+
+def build_questionnaire(definition: Definition) -> dict[str, Any]:
+    return {
+        "resourceType": "Questionnaire",
+        "id": questionnaire_id(definition),
+        "url": questionnaire_url(definition),
+        "version": definition.version,
+        "name": definition.name,
+        "title": definition.title,
+        "status": "active",
+        "experimental": False,
+        "subjectType": ["Patient"],
+        "date": definition.date,
+        "publisher": PUBLISHER,
+        "description": definition.preface,
+        "code": [coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display)],
+        "item": [
+            {"linkId": "preface", "text": definition.preface, "type": "display"},
+            *(_item(item) for item in definition.items),
+        ],
+    }

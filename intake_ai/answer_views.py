@@ -1,0 +1,136 @@
+"""Answers as people read them: form state for re-rendering, summaries for review and records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhir_mappings.definitions.answers import Answer, enabled
+from fhir_mappings.definitions.model import Condition, Definition, Item
+
+FREE_TEXT = ("string", "text")
+
+
+@dataclass
+class FormState:
+    """What the form shows: raw values as typed, per-field errors, declined items."""
+
+    definition: Definition
+    values: Mapping[str, Any] = field(default_factory=dict)
+    errors: Mapping[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def declined(self) -> set[str]:
+        return set(self.values.get("declined", []))
+
+    def value(self, link_id: str) -> str:
+        raw = self.values.get(link_id)
+        return "" if raw is None or isinstance(raw, list) else str(raw)
+
+    def checked(self, link_id: str, code: Any) -> bool:
+        raw = self.values.get(link_id)
+        if isinstance(raw, list):
+            return str(code) in [str(v) for v in raw]
+        return raw is not None and str(raw) == str(code)
+
+    def is_true(self, link_id: str) -> bool:
+        raw = self.values.get(link_id)
+        return raw is True or str(raw).lower() in ("true", "on", "yes", "1")
+
+    def condition_text(self, item: Item) -> str | None:
+        if not item.enable_when:
+            return None
+        parts = [_condition_words(self.definition, c) for c in item.enable_when]
+        joiner = " or " if item.enable_behavior == "any" else " and "
+        return "Asked only if " + joiner.join(parts) + "."
+
+    def enable_json(self, item: Item) -> str:
+        if not item.enable_when:
+            return ""
+        return json.dumps(
+            {
+                "behavior": item.enable_behavior,
+                "conditions": [
+                    {"q": c.question, "op": c.operator, "a": c.answer} for c in item.enable_when
+                ],
+            }
+        )
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the error summary at the top of the form."""
+        rows: list[tuple[str, str]] = []
+        for key, messages in self.errors.items():
+            label = self.definition.item(key).display_label if self.definition.has(key) else "Form"
+            anchor = f"q-{key}" if self.definition.has(key) else "form-top"
+            rows.extend((anchor, f"{label}: {message}") for message in messages)
+        return rows
+
+
+def _condition_words(definition: Definition, condition: Condition) -> str:
+    question = definition.item(condition.question)
+    name = f"item {question.prefix}" if question.prefix else f"'{question.display_label}'"
+    if condition.operator == "exists":
+        return f"{name} is {'' if condition.answer else 'not '}answered"
+    answer = str(condition.answer)
+    if question.answers is not None and answer in question.answers.codes:
+        answer = question.answers.option(answer).display
+    return f"{name} {'is' if condition.operator == '=' else 'is not'} '{answer}'"
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    item: Item
+    text: str
+    declined: bool = False
+    hidden: bool = False  # free text not shown to this reader
+
+
+@dataclass(frozen=True)
+class SectionView:
+    title: str
+    rows: list[AnswerRow]
+
+
+def answer_text(item: Item, answer: Answer) -> str:
+    if answer.declined:
+        return "Asked, declined"
+    shown = []
+    for value in answer.values:
+        if item.answers is not None and value in item.answers.codes:
+            shown.append(item.answers.option(value).display)
+        elif item.kind == "boolean":
+            shown.append("Yes" if value else "No")
+        else:
+            shown.append(str(value))
+    return ", ".join(shown)
+
+
+def describe(
+    definition: Definition, answers: Mapping[str, Answer], show_free_text: bool = True
+) -> list[SectionView]:
+    """The answers given, section by section, in the order of the form."""
+    sections: list[SectionView] = []
+    for section in definition.items:
+        rows = []
+        for item in section.walk():
+            answer = answers.get(item.link_id)
+            if answer is None or not (item.is_question or item.grid):
+                continue
+            if not enabled(definition, item.link_id, answers):
+                continue
+            hidden = item.kind in FREE_TEXT and not show_free_text
+            rows.append(
+                AnswerRow(
+                    item,
+                    "(free text, shared with the clinician only)"
+                    if hidden
+                    else answer_text(item, answer),
+                    answer.declined,
+                    hidden,
+                )
+            )
+        if rows:
+            sections.append(SectionView(section.text, rows))
+    return sections

@@ -1,0 +1,205 @@
+"""What the intake and the session note share: sessions, drafts, response context, and
+storing a response with its extracted Observations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from fhir_mappings.definitions.answers import Answers
+from fhir_mappings.definitions.model import Definition
+from fhir_mappings.extraction import ExtractionContext, amendments, extract_observations
+from fhir_mappings.questionnaire import questionnaire_url
+from fhir_mappings.response import ResponseContext, build_response
+from intake_ai import access, audit, resource_store
+from intake_ai.auth.actors import Actor
+from intake_ai.database import session
+from intake_ai.errors import ConsentRequired, NotFound
+from intake_ai.models import Client, ConsentState, Draft, Encounter, StoredResource
+
+
+def fhir_datetime(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def session_for_recording(actor: Actor, encounter_id: int) -> tuple[Encounter, Client]:
+    """The session and its client, if this actor is the client's clinician of record."""
+    encounter = session().get(Encounter, encounter_id)
+    if encounter is None:
+        raise NotFound("No such session.")
+    access.require_clinician_of_record(actor, encounter.client_id)
+    return encounter, encounter.client
+
+
+def responses_of(client_id: int, definition: Definition) -> list[StoredResource]:
+    """The client's current responses to a definition (any version of it), oldest first."""
+    return list(
+        session().scalars(
+            select(StoredResource)
+            .where(
+                StoredResource.resource_type == "QuestionnaireResponse",
+                StoredResource.client_id == client_id,
+                StoredResource.is_current.is_(True),
+                StoredResource.deleted.is_(False),
+                StoredResource.code.startswith(questionnaire_url(definition) + "|"),
+            )
+            .order_by(StoredResource.effective, StoredResource.pk)
+        )
+    )
+
+
+def response_for_encounter(encounter_id: int, definition: Definition) -> StoredResource | None:
+    return (
+        session()
+        .scalars(
+            select(StoredResource).where(
+                StoredResource.resource_type == "QuestionnaireResponse",
+                StoredResource.encounter_id == encounter_id,
+                StoredResource.is_current.is_(True),
+                StoredResource.deleted.is_(False),
+                StoredResource.code.startswith(questionnaire_url(definition) + "|"),
+            )
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Contexts:
+    response: ResponseContext
+    extraction: ExtractionContext
+
+
+def contexts(
+    response_id: str,
+    status: str,
+    encounter: Encounter,
+    client: Client,
+    actor: Actor,
+    authored: datetime,
+) -> Contexts:
+    effective = fhir_datetime(encounter.start)
+    return Contexts(
+        ResponseContext(
+            response_id=response_id,
+            status=status,
+            subject=client.patient_ref,
+            encounter=encounter.encounter_ref,
+            author=actor.user.practitioner_ref,
+            source=client.patient_ref,
+            authored=fhir_datetime(authored),
+        ),
+        ExtractionContext(
+            response_id=response_id,
+            subject=client.patient_ref,
+            encounter=encounter.encounter_ref,
+            effective=effective,
+            clinician=actor.user.practitioner_ref,
+        ),
+    )
+
+
+def build_records(
+    definition: Definition, answers: Answers, ctx: Contexts
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The response and its Observations (the panel last), not yet stored."""
+    return (
+        build_response(definition, answers, ctx.response),
+        extract_observations(definition, answers, ctx.extraction),
+    )
+
+
+def store_new(
+    definition: Definition, answers: Answers, ctx: Contexts, author_id: int
+) -> tuple[StoredResource, list[StoredResource]]:
+    response, observations = build_records(definition, answers, ctx)
+    response_row = resource_store.save(response, author_id=author_id)
+    rows = resource_store.save_all(observations, author_id=author_id)
+    return response_row, rows
+
+
+def current_extracted(response_id: str) -> dict[str, dict[str, Any]]:
+    rows = (
+        session()
+        .scalars(
+            select(StoredResource).where(
+                StoredResource.derived_from == f"QuestionnaireResponse/{response_id}",
+                StoredResource.resource_type == "Observation",
+                StoredResource.is_current.is_(True),
+                StoredResource.deleted.is_(False),
+            )
+        )
+        .all()
+    )
+    return {row.resource_id: resource_store.load(row) for row in rows}
+
+
+def store_amendment(
+    definition: Definition, answers: Answers, ctx: Contexts, author_id: int, expected_version: int
+) -> tuple[StoredResource, list[StoredResource]]:
+    """A new version of the response and the Observations whose answers changed."""
+    response, extracted = build_records(definition, answers, ctx)
+    previous = current_extracted(ctx.response.response_id)
+    response_row = resource_store.save(
+        response, author_id=author_id, expected_version=expected_version
+    )
+    rows = resource_store.save_all(amendments(previous, extracted), author_id=author_id)
+    return response_row, rows
+
+
+# Drafts ------------------------------------------------------------------------------
+
+
+def save_draft(
+    actor: Actor,
+    encounter: Encounter,
+    client: Client,
+    form: str,
+    data: dict[str, Any],
+    consent_given: bool,
+) -> Draft:
+    """Keep unfinished answers. Refused before the client agreed (consent gate)."""
+    if not consent_given and client.consent_state is not ConsentState.ACTIVE:
+        raise ConsentRequired(
+            "A draft can be saved only once the client has agreed to the record (item 19: "
+            "'I agree'). Nothing was stored."
+        )
+    draft = (
+        session()
+        .scalars(select(Draft).where(Draft.encounter_id == encounter.id, Draft.form == form))
+        .first()
+    )
+    if draft is None:
+        draft = Draft(
+            client_id=client.id,
+            encounter_id=encounter.id,
+            form=form,
+            author_id=actor.user.id,
+            payload="{}",
+        )
+        session().add(draft)
+    draft.payload = json.dumps(data)
+    draft.author_id = actor.user.id
+    session().flush()
+    audit.record("update", f"Draft/{draft.id}", client_id=client.id, detail=f"{form} draft")
+    return draft
+
+
+def load_draft(encounter_id: int, form: str) -> dict[str, Any] | None:
+    draft = (
+        session()
+        .scalars(select(Draft).where(Draft.encounter_id == encounter_id, Draft.form == form))
+        .first()
+    )
+    return json.loads(draft.payload) if draft is not None else None
+
+
+def discard_draft(encounter_id: int, form: str) -> None:
+    for draft in session().scalars(
+        select(Draft).where(Draft.encounter_id == encounter_id, Draft.form == form)
+    ):
+        session().delete(draft)

@@ -1,0 +1,1 @@
+"""The first-session intake: form, review, consent gate, storage and amendment."""

@@ -1,0 +1,1 @@
+"""Any stored record: view, history and versions (and, for the clinician, control over it)."""

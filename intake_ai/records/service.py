@@ -1,0 +1,76 @@
+"""Opening stored records for people, with the access policy and an audit entry each time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from intake_ai import access, audit, resource_store
+from intake_ai.auth.actors import Actor
+from intake_ai.database import session
+from intake_ai.errors import AccessDenied, NotFound
+from intake_ai.models import Client, Encounter, StoredResource
+
+
+@dataclass(frozen=True)
+class Record:
+    row: StoredResource
+    resource: dict[str, Any]
+    client: Client
+    encounter: Encounter | None
+    #: Clinician of record: sees free text and may change the record.
+    free_text_visible: bool
+
+
+def _client_of(row: StoredResource) -> Client:
+    client = session().get(Client, row.client_id) if row.client_id is not None else None
+    if client is None:
+        raise NotFound("This record does not belong to a client.")
+    return client
+
+
+def open_record(
+    actor: Actor, resource_type: str, resource_id: str, for_change: bool = False
+) -> Record:
+    """The current version, if this actor may see it (and change it, with ``for_change``)."""
+    row = resource_store.current(resource_type, resource_id)
+    if row is None:
+        raise NotFound("No such record.")
+    if row.deleted:
+        from intake_ai.errors import Gone
+
+        raise Gone("This record was removed for good; only the audit entry remains.")
+    client = _client_of(row)
+    if for_change:
+        access.require_clinician_of_record(actor, client.id)
+    else:
+        access.require_view_client(actor, client.id)
+    audit.record("read", row.reference, client_id=client.id)
+    encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
+    return Record(
+        row, resource_store.load(row), client, encounter, access.sees_free_text(actor, client.id)
+    )
+
+
+def history(actor: Actor, resource_type: str, resource_id: str) -> list[StoredResource]:
+    rows = resource_store.history(resource_type, resource_id)
+    if not rows:
+        raise NotFound("No such record.")
+    client_id = next((r.client_id for r in rows if r.client_id is not None), None)
+    if client_id is None or not access.can_view_client(actor, client_id):
+        raise AccessDenied("This record belongs to a client outside your care.")
+    audit.record("history-instance", f"{resource_type}/{resource_id}", client_id=client_id)
+    return list(rows)
+
+
+def open_version(actor: Actor, resource_type: str, resource_id: str, version_id: int) -> Record:
+    row = resource_store.version(resource_type, resource_id, version_id)
+    if row is None or row.content is None:
+        raise NotFound("No such version.")
+    client = _client_of(row)
+    access.require_view_client(actor, client.id)
+    audit.record("vread", f"{row.reference}/_history/{version_id}", client_id=client.id)
+    encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
+    return Record(
+        row, resource_store.load(row), client, encounter, access.sees_free_text(actor, client.id)
+    )

@@ -1,0 +1,1 @@
+"""The dependency-risk indicator (transparent rules) and red flags."""

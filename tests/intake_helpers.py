@@ -1,0 +1,85 @@
+"""Shared helpers for the intake and session-note tests."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from intake_ai.database import session
+from intake_ai.models import StoredResource
+
+CLINICAL_TYPES = ("QuestionnaireResponse", "Observation", "Consent", "Flag")
+
+#: A typical intake of a client who uses AI chat daily for support.
+FULL_INTAKE: dict[str, Any] = {
+    "tools": ["tool-chatgpt", "tool-replika", "tool-other"],
+    "tools-other": "Pi",
+    "days-per-week": "dpw-5-6",
+    "time-per-day": "tpd-2-4h",
+    "when": ["when-evening", "when-after-midnight"],
+    "purpose-looking-up": "freq-sometimes",
+    "purpose-emotional-support": "freq-often",
+    "purpose-company": "freq-often",
+    "shared": ["shared-feelings", "shared-identifying"],
+    "comfort-vs-people": "comfort-much-easier",
+    "comfort-vs-therapist": "comfort-easier",
+    "privacy-awareness": "privacy-partly",
+    "privacy-tips": "true",
+    "withdrawal": "reliance-3",
+    "loss-of-control": "reliance-2",
+    "displacement": "reliance-3",
+    "conflict": "reliance-1",
+    "framing": "framing-friend",
+    "advice-conflict": "no",
+    "helped": "yes",
+    "helped-detail": "Planned an apology to my sister",
+    "bring-to-session": "bring-maybe",
+    "declined": ["reassurance"],
+    "consent-record": "consent-agree",
+    "consent-terms": "true",
+}
+
+
+def count_clinical(app) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        rows = (
+            session()
+            .execute(
+                select(StoredResource.resource_type, func.count())
+                .where(StoredResource.resource_type.in_(CLINICAL_TYPES))
+                .group_by(StoredResource.resource_type)
+            )
+            .all()
+        )
+    return {kind: n for kind, n in rows}
+
+
+def review_answers(page: str) -> str:
+    """The hidden answers field of a review page."""
+    match = re.search(r'name="answers" value="([^"]*)"', page)
+    assert match, "no review step on this page"
+    return html.unescape(match.group(1))
+
+
+def submit_intake(client, encounter_id: int, answers: dict[str, Any]) -> Any:  # type: ignore[no-untyped-def]
+    """Review, then save, as a clinician does; returns the final response."""
+    review = client.post(f"/sessions/{encounter_id}/intake", data={**answers, "action": "review"})
+    assert review.status_code == 200, review.get_data(as_text=True)[:2000]
+    carried = review_answers(review.get_data(as_text=True))
+    assert json.loads(carried)
+    return client.post(
+        f"/sessions/{encounter_id}/intake", data={"answers": carried, "action": "save"}
+    )
+
+
+def field_errors(page: str, link_id: str) -> list[str]:
+    """The error messages shown inside a question's own fieldset (or grid row)."""
+    match = re.search(rf'id="q-{re.escape(link_id)}"(.*?)(</fieldset>|</tr>)', page, re.S)
+    assert match, f"no question {link_id} on the page"
+    return [
+        html.unescape(m) for m in re.findall(r'<p class="error"[^>]*>(.*?)</p>', match.group(1))
+    ]
