@@ -9,6 +9,7 @@ they can be shown next to their question (or pointed at in an OperationOutcome).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -19,8 +20,12 @@ from werkzeug.datastructures import MultiDict
 from fhir_mappings.definitions.answers import DECLINED, Answer, condition_holds, enabled
 from fhir_mappings.definitions.model import Condition, Definition, Item
 
-#: Form keys that are not answers.
-FORM_CONTROLS = frozenset({"csrf_token", "action", "answers", "base_version"})
+#: Form keys that are not answers: page controls, and the note's annotation and indicator
+#: review, which are stored as records of their own.
+FORM_CONTROLS = frozenset(
+    {"csrf_token", "action", "answers", "base_version", "annotation", "review", "band", "reason"}
+)
+
 DECLINED_KEY = "declined"
 
 
@@ -144,7 +149,11 @@ def _to_answers(definition: Definition, data: Mapping[str, Any]) -> dict[str, An
         if link_id == DECLINED_KEY:
             continue
         values = tuple(value) if isinstance(value, list) else (value,)
-        values = tuple(v for v in values if v is not None and v != "")
+        # Answers stay JSON values (dates as ISO text), as they are in a QuestionnaireResponse.
+        values = tuple(
+            v.isoformat() if isinstance(v, date) else v for v in values if v is not None and v != ""
+        )
+
         if values:
             answers[link_id] = Answer(values)
     for link_id in data.get(DECLINED_KEY, []):

@@ -134,3 +134,14 @@ def describe(
         if rows:
             sections.append(SectionView(section.text, rows))
     return sections
+
+
+def form_values(definition: Definition, answers: Mapping[str, Answer]) -> dict[str, Any]:
+    """Stored answers as the form shows them (for editing a stored record)."""
+    values: dict[str, Any] = {
+        link_id: list(answer.values) if definition.item(link_id).repeats else answer.value
+        for link_id, answer in answers.items()
+        if not answer.declined
+    }
+    values["declined"] = [link_id for link_id, answer in answers.items() if answer.declined]
+    return values

@@ -129,6 +129,8 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     from intake_ai.fhir_api.routes import bp as fhir_bp
     from intake_ai.intake.routes import bp as intake_bp
     from intake_ai.records.routes import bp as records_bp
+    from intake_ai.risk.routes import bp as risk_bp
+    from intake_ai.sessions.routes import bp as sessions_bp
     from intake_ai.supervision.routes import bp as supervision_bp
     from intake_ai.web import assets as assets_bp
     from intake_ai.web import bp as web_bp
@@ -138,6 +140,6 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     app.register_blueprint(web_bp, url_prefix=prefix)
     if own_login:
         app.register_blueprint(auth_bp, url_prefix=prefix)
-    for bp in (clients_bp, intake_bp, records_bp, supervision_bp):
+    for bp in (clients_bp, intake_bp, sessions_bp, records_bp, risk_bp, supervision_bp):
         app.register_blueprint(bp, url_prefix=prefix)
     app.register_blueprint(fhir_bp, url_prefix=app.config["INTAKE_AI_FHIR_BASE"].rstrip("/"))

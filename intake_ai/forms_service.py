@@ -17,6 +17,7 @@ from fhir_mappings.questionnaire import questionnaire_url
 from fhir_mappings.response import ResponseContext, build_response
 from intake_ai import access, audit, resource_store
 from intake_ai.auth.actors import Actor
+from intake_ai.banner import show_banner_for
 from intake_ai.database import session
 from intake_ai.errors import ConsentRequired, NotFound
 from intake_ai.models import Client, ConsentState, Draft, Encounter, StoredResource
@@ -32,6 +33,7 @@ def session_for_recording(actor: Actor, encounter_id: int) -> tuple[Encounter, C
     if encounter is None:
         raise NotFound("No such session.")
     access.require_clinician_of_record(actor, encounter.client_id)
+    show_banner_for(encounter.client_id)
     return encounter, encounter.client
 
 
@@ -122,19 +124,31 @@ def store_new(
     return response_row, rows
 
 
-def current_extracted(response_id: str) -> dict[str, dict[str, Any]]:
-    rows = (
-        session()
-        .scalars(
+def extracted_rows(response_ref: str, definition: Definition) -> list[StoredResource]:
+    """The Observations extracted from a response: derived from it, with a code of its form.
+
+    (An indicator is derived from the response too, but it is not one of its answers.)
+    """
+    return list(
+        session().scalars(
             select(StoredResource).where(
-                StoredResource.derived_from == f"QuestionnaireResponse/{response_id}",
+                StoredResource.derived_from == response_ref,
                 StoredResource.resource_type == "Observation",
                 StoredResource.is_current.is_(True),
                 StoredResource.deleted.is_(False),
+                StoredResource.code.in_(extracted_codes(definition)),
             )
         )
-        .all()
     )
+
+
+def extracted_codes(definition: Definition) -> list[str]:
+    return [definition.panel_code, *(item.link_id for item in definition.walk())]
+
+
+def current_extracted(response_id: str, definition: Definition) -> dict[str, dict[str, Any]]:
+    rows = extracted_rows(f"QuestionnaireResponse/{response_id}", definition)
+
     return {row.resource_id: resource_store.load(row) for row in rows}
 
 
@@ -143,7 +157,8 @@ def store_amendment(
 ) -> tuple[StoredResource, list[StoredResource]]:
     """A new version of the response and the Observations whose answers changed."""
     response, extracted = build_records(definition, answers, ctx)
-    previous = current_extracted(ctx.response.response_id)
+    previous = current_extracted(ctx.response.response_id, definition)
+
     response_row = resource_store.save(
         response, author_id=author_id, expected_version=expected_version
     )

@@ -22,7 +22,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from intake_ai import audit
+from intake_ai import audit, banner
 from intake_ai.auth.actors import page_actor
 from intake_ai.errors import AccessDenied, Gone, NotFound
 from intake_ai.extension import PACKAGE_DIR, static_dir
@@ -108,6 +108,7 @@ def _template_context() -> dict[str, object]:
     return {
         "current_actor": page_actor(),
         "own_login": current_app.extensions["intake_ai"].own_login,
+        "client_flags": banner.client_flags,
     }
 
 

@@ -83,3 +83,57 @@ def field_errors(page: str, link_id: str) -> list[str]:
     return [
         html.unescape(m) for m in re.findall(r'<p class="error"[^>]*>(.*?)</p>', match.group(1))
     ]
+
+
+#: A worrying between-session note: heavy use, distress, self-harm thoughts disclosed to AI.
+WORRYING_NOTE: dict[str, Any] = {
+    "any-use": "use-yes",
+    "tools": ["tool-replika"],
+    "days-per-week": "dpw-every-day",
+    "time-per-day": "tpd-over-4h",
+    "main-purposes": ["purpose-company"],
+    "reliance-rating": "9",
+    "distress-unavailable": "distress-marked",
+    "crisis-use": "crisis-self-harm",
+    "themes": ["theme-mood", "theme-other"],
+    "themes-other": "Loneliness at night",
+    "human-contact": "contact-less",
+    "framing": "framing-companion",
+    "validation-loop": "yes",
+    "privacy-concern": "no",
+    "plan": ["plan-risk-assessment", "plan-consult-supervisor"],
+}
+
+#: A calm note: little use, nothing flagged.
+CALM_NOTE: dict[str, Any] = {
+    "any-use": "use-yes",
+    "tools": ["tool-chatgpt"],
+    "days-per-week": "dpw-1-2",
+    "time-per-day": "tpd-under-15m",
+    "main-purposes": ["purpose-writing"],
+    "reliance-rating": "1",
+    "distress-unavailable": "distress-none",
+    "crisis-use": "crisis-no",
+    "human-contact": "contact-same",
+    "framing": "framing-tool",
+    "plan": ["plan-none"],
+}
+
+
+def submit_note(
+    client,
+    encounter_id: int,
+    answers: dict[str, Any],  # type: ignore[no-untyped-def]
+    review: dict[str, str] | None = None,
+    annotation: str = "",
+) -> Any:
+    page = client.post(
+        f"/sessions/{encounter_id}/note",
+        data={**answers, "annotation": annotation, "action": "review"},
+    )
+    assert page.status_code == 200, page.get_data(as_text=True)[:3000]
+    carried = review_answers(page.get_data(as_text=True))
+    return client.post(
+        f"/sessions/{encounter_id}/note",
+        data={"answers": carried, "annotation": annotation, "action": "save", **(review or {})},
+    )

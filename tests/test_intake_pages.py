@@ -74,7 +74,8 @@ def test_save_stores_response_observations_panel_and_consent(app, client, visit)
     client_id, encounter_id = visit
     response = submit_intake(client, encounter_id, FULL_INTAKE)
     assert response.status_code == 302
-    assert count_clinical(app) == {"QuestionnaireResponse": 1, "Observation": 26, "Consent": 1}
+    # 25 answers + the panel + the dependency-risk indicator scored from them.
+    assert count_clinical(app) == {"QuestionnaireResponse": 1, "Observation": 27, "Consent": 1}
 
     [qr] = _current(app, "QuestionnaireResponse")
     assert qr["status"] == "completed"
@@ -85,7 +86,11 @@ def test_save_stores_response_observations_panel_and_consent(app, client, visit)
     assert qr["source"] == {"reference": f"Patient/{client_id}"}
     assert qr["authored"].endswith("Z")
 
-    observations = _current(app, "Observation")
+    observations = [
+        o
+        for o in _current(app, "Observation")
+        if o["code"]["coding"][0]["code"] != "dependency-indicator"
+    ]
     panel = next(o for o in observations if "hasMember" in o)
     members = [o for o in observations if o is not panel]
     assert len(panel["hasMember"]) == len(members) == 25
@@ -196,7 +201,11 @@ def test_edit_stores_new_versions_and_keeps_history(app, client, visit) -> None:
     _client_id, encounter_id = visit
     submit_intake(client, encounter_id, FULL_INTAKE)
     [qr] = _current(app, "QuestionnaireResponse")
-    before = {o["id"]: o for o in _current(app, "Observation")}
+    before = {
+        o["id"]: o
+        for o in _current(app, "Observation")
+        if o["code"]["coding"][0]["code"] != "dependency-indicator"
+    }
 
     edit_page = client.get(f"/intake/{qr['id']}/edit").get_data(as_text=True)
     assert 'value="dpw-5-6" checked' in edit_page
@@ -216,7 +225,11 @@ def test_edit_stores_new_versions_and_keeps_history(app, client, visit) -> None:
 
     [qr2] = _current(app, "QuestionnaireResponse")
     assert (qr2["status"], qr2["meta"]["versionId"]) == ("amended", "2")
-    after = {o["id"]: o for o in _current(app, "Observation")}
+    after = {
+        o["id"]: o
+        for o in _current(app, "Observation")
+        if o["code"]["coding"][0]["code"] != "dependency-indicator"
+    }
     assert set(after) == set(before)
     statuses = {
         o["code"]["coding"][0]["code"] + ":" + o["meta"]["versionId"]: o["status"]
@@ -235,6 +248,14 @@ def test_edit_stores_new_versions_and_keeps_history(app, client, visit) -> None:
     unchanged = next(o for o in after.values() if o["code"]["coding"][0]["code"] == "framing")
     assert (unchanged["status"], unchanged["meta"]["versionId"]) == ("final", "1")
     assert len(statuses) == 3  # days amended, after-midnight retired, panel amended
+    # The indicator is derived from the response but is not one of its answers: it is
+    # re-scored (one point less: no use after midnight), never retired by the amendment.
+    [indicator] = [
+        o
+        for o in _current(app, "Observation")
+        if o["code"]["coding"][0]["code"] == "dependency-indicator"
+    ]
+    assert (indicator["status"], indicator["valueInteger"]) == ("amended", 10)
 
     history = client.get(f"/records/QuestionnaireResponse/{qr['id']}/history")
     assert "Open version 1" in history.get_data(as_text=True)

@@ -191,3 +191,130 @@ CONSENT_RECORD = AnswerList(
 )
 CONSENT_AGREE = "consent-agree"
 CONSENT_DISCUSS = "consent-discuss"
+
+# Session note -------------------------------------------------------------------------
+
+ANY_USE = AnswerList(
+    "any-use",
+    "Any AI use since the last session",
+    (
+        Option("use-yes", "Yes"),
+        Option("use-no", "No"),
+        Option("use-not-discussed", "Not discussed"),
+    ),
+)
+USE_YES = "use-yes"
+USE_NO = "use-no"
+USE_NOT_DISCUSSED = "use-not-discussed"
+
+DISTRESS = AnswerList(
+    "distress-unavailable",
+    "Distress when AI is unavailable",
+    (
+        Option("distress-none", "None"),
+        Option("distress-mild", "Mild"),
+        Option("distress-marked", "Marked"),
+    ),
+)
+
+CRISIS_USE = AnswerList(
+    "crisis-use",
+    "Use during distress or crisis",
+    (
+        Option("crisis-no", "No"),
+        Option("crisis-distress", "Yes, during distress"),
+        Option("crisis-self-harm", "Yes, with self-harm or suicidal thoughts"),
+    ),
+)
+
+THEMES = AnswerList(
+    "themes",
+    "What the client brought to the AI",
+    (
+        Option("theme-relationships", "Relationships"),
+        Option("theme-mood", "Mood"),
+        Option("theme-worry", "Worry"),
+        Option("theme-trauma", "Trauma"),
+        Option("theme-self-image", "Self-image"),
+        Option("theme-substances", "Substances"),
+        Option("theme-work-school", "Work or school"),
+        Option("theme-sexuality", "Sexuality"),
+        Option("theme-other", "Other"),
+    ),
+)
+
+REPLY_USE = AnswerList(
+    "reply-use",
+    "How the client used the replies",
+    (
+        Option("replies-as-is", "Took them as-is"),
+        Option("replies-critical", "Weighed them critically"),
+        Option("replies-reassurance", "Sought repeated reassurance"),
+        Option("replies-dismissed", "Dismissed them"),
+    ),
+)
+
+ADVICE_FIT = AnswerList(
+    "advice-fit",
+    "Fit of the AI's advice with treatment",
+    (
+        Option("fit-supportive", "Supportive"),
+        Option("fit-neutral", "Neutral"),
+        Option("fit-conflict-treatment", "Conflicting with treatment"),
+        Option("fit-conflict-safety", "Conflicting with the safety plan"),
+    ),
+)
+
+OUTCOMES = AnswerList(
+    "helpful-outcomes",
+    "Helpful outcomes",
+    (
+        Option("outcome-skill", "Practised a skill"),
+        Option("outcome-apology", "Drafted an apology"),
+        Option("outcome-organized", "Organized thoughts"),
+        Option("outcome-other", "Other"),
+    ),
+)
+
+EASIER = AnswerList(
+    "easier-than-therapist",
+    "AI felt easier than the therapist",
+    (
+        Option("easier-less", "Less"),
+        Option("easier-same", "Same"),
+        Option("easier-more", "More"),
+    ),
+)
+
+HUMAN_CONTACT = AnswerList(
+    "human-contact",
+    "Change in human contact attributed to AI",
+    (
+        Option("contact-more", "More"),
+        Option("contact-same", "No change"),
+        Option("contact-less", "Less"),
+    ),
+)
+
+EXCERPT = AnswerList(
+    "excerpt-review",
+    "AI excerpt reviewed in session",
+    (
+        Option("excerpt-no", "No"),
+        Option("excerpt-summarized", "Summarized"),
+        Option("excerpt-stored", "Stored with consent"),
+    ),
+)
+
+PLAN = AnswerList(
+    "plan",
+    "Plan",
+    (
+        Option("plan-none", "None", exclusive=True),
+        Option("plan-revisit", "Revisit next session"),
+        Option("plan-psychoeducation", "Psychoeducation"),
+        Option("plan-agreement", "Agreement on how AI will be used"),
+        Option("plan-consult-supervisor", "Consult supervisor"),
+        Option("plan-risk-assessment", "Risk assessment per local protocol"),
+    ),
+)

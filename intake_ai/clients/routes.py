@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from intake_ai.auth.actors import current_actor
@@ -69,6 +69,17 @@ def new_session(client_id: int) -> str | Response:
     if encounter.kind.value == "intake":
         return redirect(url_for("intake_intake.form", encounter_id=encounter.id))
     return redirect(url_for(".client_page", client_id=client_id, _anchor=f"session-{encounter.id}"))
+
+
+@bp.route("/admin/purge")
+def admin_purge() -> Response:
+    """The admin names a record to remove; the purge page itself checks the permission."""
+    kind = request.args.get("type", "")
+    record_id = request.args.get("id", "").strip()
+    if kind not in ("QuestionnaireResponse", "Observation", "Flag", "Consent") or not record_id:
+        flash("Give the record's type and id.")
+        return redirect(url_for(".admin_home"))
+    return redirect(url_for("intake_records.purge", resource_type=kind, resource_id=record_id))
 
 
 @bp.route("/admin")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from intake_ai import access, audit, directory
 from intake_ai.auth.actors import Actor
+from intake_ai.banner import show_banner_for
 from intake_ai.database import session
 from intake_ai.errors import AccessDenied, NotFound
 from intake_ai.models import CareAssignment, Client, Encounter, EncounterKind, Role, User
@@ -61,6 +62,7 @@ def open_client(actor: Actor, client_id: int) -> Client:
     client = get_client(client_id)
     access.require_view_client(actor, client_id)
     audit.record("view", client.patient_ref, client_id=client_id)
+    show_banner_for(client_id)
     return client
 
 

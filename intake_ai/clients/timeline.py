@@ -1,20 +1,113 @@
-"""The client page, read top-down: consent, open flags, current band, sessions with notes."""
+"""The client page, read top-down: consent, open flags, current band with its tags, and the
+sessions with their notes and annotations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
+from fhir_mappings.definitions.intake import INTAKE
+from fhir_mappings.definitions.risk import (
+    MAX_SCORE,
+    PROVISIONAL_CAVEAT,
+    RULES_VERSION,
+    band_by_code,
+    flag_kind,
+)
+from fhir_mappings.definitions.session_note import SESSION_NOTE
+from fhir_mappings.extraction import derived_id
+from fhir_mappings.flags import acknowledgement
+from fhir_mappings.questionnaire import questionnaire_url
+from fhir_mappings.response import answers_of
 from intake_ai import access, resource_store
+from intake_ai.answer_views import AnswerRow, describe
 from intake_ai.auth.actors import Actor
 from intake_ai.clients import service
-from intake_ai.models import Client, ConsentState, Encounter, StoredResource
+from intake_ai.database import session
+from intake_ai.forms_service import responses_of
+from intake_ai.models import Client, ConsentState, Encounter, StoredResource, User
+from intake_ai.records.annotation import is_shared, user_annotations
+from intake_ai.records.service import Record
+from intake_ai.risk import service as risk
+
+#: The note fields shown on the client page; the rest is one click away.
+SUMMARY_FIELDS = (
+    "any-use",
+    "tools",
+    "days-per-week",
+    "reliance-rating",
+    "distress-unavailable",
+    "crisis-use",
+    "human-contact",
+    "plan",
+)
+CODE_DISPLAY = {"review-now": "Review now", "this-session": "This session", "info": "Info"}
+
+
+@dataclass(frozen=True)
+class AnnotationView:
+    id: str
+    text: str
+    author: str
+    time: str
+    shared: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class OverrideView:
+    band_code: str
+    band_display: str
+    reason: str
+
+
+@dataclass
+class IndicatorView:
+    observation_id: str
+    score: int
+    band_code: str
+    band_display: str
+    tags: list[str]
+    zero_tags: list[str]
+    context: list[str]
+    effective: str
+    override: OverrideView | None = None
+    agreed: bool = False
+    annotations: list[AnnotationView] = field(default_factory=list)
+    max_score: int = MAX_SCORE
+    caveat: str = PROVISIONAL_CAVEAT
+    rules_version: str = RULES_VERSION
+
+
+@dataclass(frozen=True)
+class FlagView:
+    id: str
+    code: str
+    display: str
+    reason: str
+    urgency: str
+    urgency_display: str
+    raised: str
+    source: str | None
+    acknowledged: dict[str, str] | None = None
+
+
+@dataclass
+class NoteView:
+    row: StoredResource
+    summary: list[AnswerRow]
+    panel_id: str | None
+    indicator: IndicatorView | None
+    annotations: list[AnnotationView] = field(default_factory=list)
 
 
 @dataclass
 class SessionEntry:
     encounter: Encounter
     intake: StoredResource | None = None
+    note: NoteView | None = None
 
 
 @dataclass
@@ -35,28 +128,173 @@ class ClientTimeline:
     client: Client
     may_record: bool
     consent: ConsentView
+    flags: list[FlagView]
+    indicator: IndicatorView | None
     intake: StoredResource | None = None
     sessions: list[SessionEntry] = field(default_factory=list)
 
 
+def _names(refs: set[str]) -> dict[str, str]:
+    ids = [int(r.split("/")[1]) for r in refs if r.startswith("Practitioner/")]
+    users = session().scalars(select(User).where(User.id.in_(ids))).all() if ids else []
+    return {u.practitioner_ref: u.display_name for u in users}
+
+
+def _annotations(actor: Actor, resource: dict[str, Any], client_id: int) -> list[AnnotationView]:
+    notes = user_annotations(resource)
+    if not access.sees_free_text(actor, client_id):
+        notes = [n for n in notes if is_shared(n)]  # supervisors see what was shared
+    names = _names({n["authorReference"]["reference"] for n in notes})
+    me = actor.user.practitioner_ref
+    return [
+        AnnotationView(
+            n["id"],
+            n["text"],
+            names.get(n["authorReference"]["reference"], "unknown"),
+            n.get("time", "")[:10],
+            is_shared(n),
+            n["authorReference"]["reference"] == me,
+        )
+        for n in notes
+    ]
+
+
+def indicator_view(actor: Actor, row: StoredResource) -> IndicatorView:
+    resource = resource_store.load(row)
+    band = band_by_code(resource["interpretation"][0]["coding"][0]["code"])
+    tags: list[str] = []
+    zero: list[str] = []
+
+    for component in resource.get("component", []):
+        if "valueInteger" not in component:
+            continue
+        (tags if component["valueInteger"] > 0 else zero).append(component["code"]["text"])
+    context = [
+        n["text"].removeprefix("Context (no points): ")
+        for n in resource.get("note", [])
+        if n.get("text", "").startswith("Context (no points): ")
+    ]
+    view = IndicatorView(
+        row.resource_id,
+        resource["valueInteger"],
+        band.code,
+        band.display,
+        tags,
+        zero,
+        context,
+        resource.get("effectiveDateTime", "")[:10],
+    )
+    reviews = risk.reviews_of(row)
+    if reviews:
+        latest = reviews[-1]
+        decision = latest["component"][0]["valueCodeableConcept"]["coding"][0]["code"]
+        if decision == "review-override":
+            chosen = band_by_code(latest["valueCodeableConcept"]["coding"][0]["code"])
+            reason = latest.get("note", [{}])[0].get("text", "")
+            view.override = OverrideView(chosen.code, chosen.display, reason)
+        else:
+            view.agreed = True
+    assert row.client_id is not None
+    view.annotations = _annotations(actor, resource, row.client_id)
+    return view
+
+
+def flag_view(resource: dict[str, Any]) -> FlagView:
+    code = resource["code"]["coding"][0]["code"]
+    kind = flag_kind(code)
+    source = next(
+        (
+            e["valueReference"]["reference"]
+            for e in resource.get("extension", [])
+            if e["url"].endswith("/flag-detail")
+        ),
+        None,
+    )
+    reason = resource["code"].get("text", kind.display).removeprefix(kind.display).strip(" ()")
+    return FlagView(
+        resource["id"],
+        code,
+        kind.display,
+        reason,
+        kind.urgency,
+        CODE_DISPLAY[kind.urgency],
+        resource["period"]["start"][:10],
+        source,
+        acknowledgement(resource),
+    )
+
+
+def open_flag_views(client_id: int) -> list[FlagView]:
+    return [flag_view(f) for f in risk.open_flags(client_id)]
+
+
+def note_view(actor: Actor, record: Record | StoredResource) -> NoteView:
+    row = record.row if isinstance(record, Record) else record
+    assert row.client_id is not None
+    answers = answers_of(SESSION_NOTE, resource_store.load(row))
+    sections = describe(SESSION_NOTE, answers, access.sees_free_text(actor, row.client_id))
+    summary = [r for s in sections for r in s.rows if r.item.link_id in SUMMARY_FIELDS]
+    panel = resource_store.current("Observation", _panel_id(row))
+    indicator = resource_store.current("Observation", risk.indicator_id(row.resource_id))
+    view = NoteView(
+        row,
+        summary,
+        panel.resource_id if panel and not panel.deleted else None,
+        indicator_view(actor, indicator)
+        if indicator is not None
+        and not indicator.deleted
+        and indicator.status != "entered-in-error"
+        else None,
+    )
+    if panel is not None and not panel.deleted:
+        view.annotations = _annotations(actor, resource_store.load(panel), row.client_id)
+    return view
+
+
+def _panel_id(row: StoredResource) -> str:
+    return derived_id(row.resource_id, SESSION_NOTE.panel_code)
+
+
 def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
-    from intake_ai.intake.service import consent_id, existing_intake
+    from intake_ai.intake.service import consent_id
 
     client = service.open_client(actor, client_id)
     consent_row = resource_store.current("Consent", consent_id(client_id))
     consent = ConsentView(
         client.consent_state, resource_store.load(consent_row) if consent_row else None
     )
-    intake = existing_intake(client_id)
+    intakes = responses_of(client_id, INTAKE)
+    intake = intakes[0] if intakes else None
+    latest = risk.latest_indicator(client_id)
     page = ClientTimeline(
         client=client,
         consent=consent,
         intake=intake,
+        flags=open_flag_views(client_id),
+        indicator=indicator_view(actor, latest) if latest is not None else None,
         may_record=access.is_clinician_of_record(actor, client_id),
     )
+    notes = {row.encounter_id: row for row in _all_notes(client_id)}
     for encounter in service.client_encounters(client_id):
         entry = SessionEntry(encounter)
         if intake is not None and intake.encounter_id == encounter.id:
             entry.intake = intake
+        if encounter.id in notes:
+            entry.note = note_view(actor, notes[encounter.id])
         page.sessions.append(entry)
     return page
+
+
+def _all_notes(client_id: int) -> list[StoredResource]:
+    """Notes of every status (entered-in-error ones stay visible, struck through)."""
+    return list(
+        session().scalars(
+            select(StoredResource).where(
+                StoredResource.resource_type == "QuestionnaireResponse",
+                StoredResource.client_id == client_id,
+                StoredResource.is_current.is_(True),
+                StoredResource.deleted.is_(False),
+                StoredResource.code.startswith(questionnaire_url(SESSION_NOTE) + "|"),
+            )
+        )
+    )

@@ -1,18 +1,19 @@
-"""Record history: every version of a response or observation stays readable."""
+"""Any stored record: history and versions, annotations, entered in error, purge."""
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
-from flask import Blueprint, render_template
-
-from fhir_mappings.definitions import DEFINITIONS
-from fhir_mappings.definitions.model import Definition
+from fhir_mappings.definitions import definition_of
 from fhir_mappings.response import answers_of
+from intake_ai import access, resource_store
 from intake_ai.answer_views import describe
 from intake_ai.auth.actors import current_actor
 from intake_ai.database import transaction
-from intake_ai.records import service
+from intake_ai.errors import AccessDenied, Conflict, InvalidInput
+from intake_ai.models import StoredResource
+from intake_ai.records import annotation, control, service
 from intake_ai.web import guard_pages
 
 bp = Blueprint("intake_records", __name__)
@@ -21,13 +22,11 @@ guard_pages(bp)
 RECORD_TYPES = '<any("QuestionnaireResponse", "Observation", "Flag", "Consent"):resource_type>'
 
 
-def definition_of(resource: dict[str, Any]) -> Definition | None:
-    """The form definition a stored response answers (by its questionnaire canonical)."""
-    canonical = resource.get("questionnaire", "")
-    for definition in DEFINITIONS.values():
-        if canonical.split("|")[0].endswith(f"/Questionnaire/{definition.id}"):
-            return definition
-    return None
+def _back(client_id: int | None) -> Response:
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("intake_clients.client_page", client_id=client_id))
 
 
 @bp.route(f"/records/{RECORD_TYPES}/<resource_id>/history")
@@ -52,4 +51,110 @@ def version(resource_type: str, resource_id: str, version_id: int) -> str:
         sections = describe(
             definition, answers_of(definition, record.resource), record.free_text_visible
         )
-    return render_template("intake_ai/records/version.html", record=record, sections=sections)
+    notes = annotation.user_annotations(record.resource) if record.free_text_visible else []
+    return render_template(
+        "intake_ai/records/version.html", record=record, sections=sections, notes=notes
+    )
+
+
+@bp.route("/records/Observation/<observation_id>/annotations", methods=["POST"])
+def annotate(observation_id: str) -> Response:
+    actor = current_actor()
+    row: StoredResource | None
+    try:
+        with transaction():
+            row = annotation.add(
+                actor,
+                observation_id,
+                request.form.get("text", ""),
+                request.form.get("shared") == "true",
+            )
+        flash("Annotation added.")
+    except InvalidInput as error:
+        row = resource_store.current("Observation", observation_id)
+        flash("Annotation not saved: " + "; ".join(m for ms in error.errors.values() for m in ms))
+    except Conflict:
+        row = resource_store.current("Observation", observation_id)
+        flash("Annotation not saved: the record changed meanwhile; please try again.")
+    return _back(row.client_id if row else None)
+
+
+@bp.route("/records/Observation/<observation_id>/annotations/<annotation_id>", methods=["POST"])
+def change_annotation(observation_id: str, annotation_id: str) -> Response:
+    actor = current_actor()
+    try:
+        with transaction():
+            if request.form.get("action") == "delete":
+                row = annotation.delete(actor, observation_id, annotation_id)
+                flash("Annotation deleted (earlier versions keep it in the history).")
+            else:
+                row = annotation.edit(
+                    actor,
+                    observation_id,
+                    annotation_id,
+                    request.form.get("text", ""),
+                    request.form.get("shared") == "true",
+                )
+                flash("Annotation updated.")
+    except InvalidInput as error:
+        flash("Annotation not saved: " + "; ".join(m for ms in error.errors.values() for m in ms))
+        row = resource_store.require_current("Observation", observation_id)
+    return _back(row.client_id)
+
+
+@bp.route(f"/records/{RECORD_TYPES}/<resource_id>/entered-in-error", methods=["GET", "POST"])
+def entered_in_error(resource_type: str, resource_id: str) -> str | tuple[str, int] | Response:
+    actor = current_actor()
+    with transaction():
+        record = service.open_record(actor, resource_type, resource_id, for_change=True)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            with transaction():
+                control.mark_entered_in_error(
+                    actor, resource_type, resource_id, request.form.get("reason", "")
+                )
+        except InvalidInput as error:
+            errors = error.errors
+        else:
+            flash("Marked entered in error. The record is kept, hidden from charts and searches.")
+            return _back(record.client.id)
+    return render_template(
+        "intake_ai/records/entered_in_error.html", record=record, errors=errors
+    ), (400 if errors else 200)
+
+
+@bp.route(f"/records/{RECORD_TYPES}/<resource_id>/purge", methods=["GET", "POST"])
+def purge(resource_type: str, resource_id: str) -> str | tuple[str, int] | Response:
+    actor = current_actor()
+    with transaction():
+        row = resource_store.require_current(resource_type, resource_id)
+        if not access.can_purge(actor, row.client_id):
+            raise AccessDenied("Only an admin or the clinician of record may remove a record.")
+        client_id = row.client_id
+        summary = {"type": row.resource_type, "saved": row.last_updated, "versions": row.version_id}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            with transaction():
+                removed = control.purge(
+                    actor, resource_type, resource_id, request.form.get("reason", "")
+                )
+        except InvalidInput as error:
+            errors = error.errors
+        else:
+            flash(
+                f"Removed for good ({removed} records and all their versions). "
+                "Only the audit entry remains."
+            )
+            if access.is_admin(actor):
+                return redirect(url_for("intake_clients.admin_home"))
+            return redirect(url_for("intake_clients.client_page", client_id=client_id))
+    return render_template(
+        "intake_ai/records/purge.html",
+        summary=summary,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        reasons=control.PURGE_REASONS,
+        errors=errors,
+    ), (400 if errors else 200)

@@ -7,6 +7,7 @@ from typing import Any
 
 from intake_ai import access, audit, resource_store
 from intake_ai.auth.actors import Actor
+from intake_ai.banner import show_banner_for
 from intake_ai.database import session
 from intake_ai.errors import AccessDenied, NotFound
 from intake_ai.models import Client, Encounter, StoredResource
@@ -46,6 +47,7 @@ def open_record(
     else:
         access.require_view_client(actor, client.id)
     audit.record("read", row.reference, client_id=client.id)
+    show_banner_for(client.id)
     encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
     return Record(
         row, resource_store.load(row), client, encounter, access.sees_free_text(actor, client.id)
@@ -60,6 +62,7 @@ def history(actor: Actor, resource_type: str, resource_id: str) -> list[StoredRe
     if client_id is None or not access.can_view_client(actor, client_id):
         raise AccessDenied("This record belongs to a client outside your care.")
     audit.record("history-instance", f"{resource_type}/{resource_id}", client_id=client_id)
+    show_banner_for(client_id)
     return list(rows)
 
 
@@ -70,6 +73,7 @@ def open_version(actor: Actor, resource_type: str, resource_id: str, version_id:
     client = _client_of(row)
     access.require_view_client(actor, client.id)
     audit.record("vread", f"{row.reference}/_history/{version_id}", client_id=client.id)
+    show_banner_for(client.id)
     encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
     return Record(
         row, resource_store.load(row), client, encounter, access.sees_free_text(actor, client.id)

@@ -1,0 +1,20 @@
+"""The red-flag banner shown on every page that belongs to a client."""
+
+from __future__ import annotations
+
+from flask import g
+
+
+def show_banner_for(client_id: int) -> None:
+    """This page belongs to a client (access already checked): show their open flags on it."""
+    g.intake_banner_client = client_id
+
+
+def client_flags() -> list[object]:
+    """Open flags of the client this page belongs to, "review now" first."""
+    client_id = g.get("intake_banner_client")
+    if client_id is None:
+        return []
+    from intake_ai.clients.timeline import open_flag_views
+
+    return list(open_flag_views(client_id))

@@ -1,0 +1,126 @@
+"""Flags (acknowledge, raise by hand) and the indicator review (agree or override)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, PROVISIONAL_CAVEAT
+from intake_ai.auth.actors import current_actor
+from intake_ai.banner import show_banner_for
+from intake_ai.clients.timeline import flag_view, indicator_view
+from intake_ai.database import transaction
+from intake_ai.errors import Conflict, InvalidInput, NotFound
+from intake_ai.records.service import open_record
+from intake_ai.risk import service
+from intake_ai.web import guard_pages
+
+bp = Blueprint("intake_risk", __name__)
+guard_pages(bp)
+
+
+def _client_page(client_id: int | None, anchor: str | None = None) -> Response:
+    return redirect(url_for("intake_clients.client_page", client_id=client_id, _anchor=anchor))
+
+
+@bp.route("/flags/<flag_id>/acknowledge", methods=["GET", "POST"])
+def acknowledge(flag_id: str) -> str | tuple[str, int] | Response:
+    actor = current_actor()
+    with transaction():
+        record = open_record(actor, "Flag", flag_id)
+        owners = service.owners_for(record.client.id)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        owner = request.form.get("owner", "")
+        try:
+            with transaction():
+                service.acknowledge_flag(
+                    actor,
+                    flag_id,
+                    request.form.get("note", ""),
+                    int(owner) if owner.isdigit() else -1,
+                    int(request.form.get("base_version", "0") or 0),
+                )
+        except InvalidInput as error:
+            errors = error.errors
+        except Conflict:
+            errors = {"form": ["Someone acknowledged or changed this flag meanwhile; reload."]}
+        else:
+            flash("Flag acknowledged.")
+            return _client_page(record.client.id, "flags")
+    show_banner_for(record.client.id)
+    return render_template(
+        "intake_ai/risk/acknowledge.html",
+        record=record,
+        flag=flag_view(record.resource),
+        owners=owners,
+        errors=errors,
+        form=request.form,
+    ), (400 if errors else 200)
+
+
+@bp.route("/clients/<int:client_id>/flags/new", methods=["GET", "POST"])
+def raise_flag(client_id: int) -> str | tuple[str, int] | Response:
+    from intake_ai import access
+    from intake_ai.clients.service import get_client
+
+    actor = current_actor()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            with transaction():
+                service.raise_flag_by_hand(
+                    actor, client_id, request.form.get("kind", ""), request.form.get("reason", "")
+                )
+        except InvalidInput as error:
+            errors = error.errors
+        else:
+            flash("Flag raised.")
+            return _client_page(client_id, "flags")
+    with transaction():
+        access.require_clinician_of_record(actor, client_id)
+        client = get_client(client_id)
+    show_banner_for(client_id)
+    return render_template(
+        "intake_ai/risk/raise.html",
+        client=client,
+        kinds=FLAG_KINDS,
+        errors=errors,
+        form=request.form,
+    ), (400 if errors else 200)
+
+
+@bp.route("/indicator/<observation_id>/review", methods=["GET", "POST"])
+def review(observation_id: str) -> str | tuple[str, int] | Response:
+    actor = current_actor()
+    with transaction():
+        record = open_record(actor, "Observation", observation_id, for_change=True)
+        if record.row.code != "dependency-indicator":
+            raise NotFound("No such indicator.")
+        view = indicator_view(actor, record.row)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        decision = request.form.get("review")
+        try:
+            with transaction():
+                service.review_indicator(
+                    actor,
+                    observation_id,
+                    decision == "agree",
+                    request.form.get("band"),
+                    request.form.get("reason"),
+                )
+        except InvalidInput as error:
+            errors = error.errors
+        else:
+            flash("Review recorded. The computed indicator stays as it was.")
+            return _client_page(record.client.id, "indicator")
+    return render_template(
+        "intake_ai/risk/review.html",
+        record=record,
+        view=view,
+        bands=BANDS,
+        caveat=PROVISIONAL_CAVEAT,
+        errors=errors,
+        form=request.form,
+    ), (400 if errors else 200)

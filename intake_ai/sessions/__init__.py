@@ -1,0 +1,1 @@
+"""Per-session AI-use notes."""

@@ -1,0 +1,155 @@
+"""Session-note pages: form (pre-filled from the last record), review with the indicator it
+will produce, save; the stored note; edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from fhir_mappings.definitions.answers import Answers
+from fhir_mappings.definitions.risk import BANDS, PROVISIONAL_CAVEAT
+from fhir_mappings.definitions.session_note import SESSION_NOTE
+from fhir_mappings.response import answers_of
+from intake_ai.answer_schema import form_data
+from intake_ai.answer_views import describe, form_values
+from intake_ai.auth.actors import current_actor
+from intake_ai.database import transaction
+from intake_ai.errors import ConsentRequired
+from intake_ai.form_pages import FormPages, Page
+from intake_ai.forms_service import load_draft, session_for_recording
+from intake_ai.models import ConsentState
+from intake_ai.records.service import open_record
+from intake_ai.sessions import service
+from intake_ai.web import guard_pages
+
+bp = Blueprint("intake_sessions", __name__)
+guard_pages(bp)
+
+PAGES = FormPages(SESSION_NOTE, "intake_ai/sessions/form.html", "intake_ai/sessions/review.html")
+
+
+def _carried() -> dict[str, Any]:
+    """What the review step carries besides the answers."""
+    return {
+        "annotation": request.form.get("annotation", "").strip(),
+        "review": request.form.get("review", ""),
+        "band": request.form.get("band", ""),
+        "reason": request.form.get("reason", ""),
+        "bands": BANDS,
+        "caveat": PROVISIONAL_CAVEAT,
+        "show_sources": True,
+    }
+
+
+def _review_choice() -> service.ReviewChoice | None:
+    choice = request.form.get("review", "")
+    if choice not in ("agree", "override"):
+        return None
+    return service.ReviewChoice(
+        choice == "agree", request.form.get("band") or None, request.form.get("reason")
+    )
+
+
+@bp.route("/sessions/<int:encounter_id>/note", methods=["GET"])
+def form(encounter_id: int) -> Page:
+    with transaction():
+        encounter, client = session_for_recording(current_actor(), encounter_id)
+        stored = service.note_for(encounter_id)
+        draft = load_draft(encounter_id, service.FORM)
+        prefill = {} if draft else service.prefill(client.id)
+    if stored is not None:
+        return redirect(url_for(".view", response_id=stored.resource_id))
+    if client.consent_state is not ConsentState.ACTIVE:
+        flash("Session notes are stored once the client has agreed to the record (intake).")
+        return redirect(url_for("intake_clients.client_page", client_id=client.id))
+    context = {
+        "client": client,
+        "encounter": encounter,
+        "has_draft": draft is not None,
+        "prefilled": bool(prefill),
+        "show_sources": True,
+        "action": url_for(".form_post", encounter_id=encounter_id),
+    }
+    return PAGES.form(draft or prefill, context)
+
+
+@bp.route("/sessions/<int:encounter_id>/note", methods=["POST"])
+def form_post(encounter_id: int) -> Page:
+    actor = current_actor()
+    with transaction():
+        encounter, client = session_for_recording(actor, encounter_id)
+    context = {
+        "client": client,
+        "encounter": encounter,
+        **_carried(),
+        "action": url_for(".form_post", encounter_id=encounter_id),
+        "after_save": url_for(
+            "intake_clients.client_page", client_id=client.id, _anchor=f"session-{encounter_id}"
+        ),
+    }
+    if request.form.get("action") == "draft":
+        data = form_data(SESSION_NOTE, request.form)
+        try:
+            with transaction():
+                service.save_draft(actor, encounter_id, data)
+        except ConsentRequired as error:
+            return PAGES.form(data, context, {"form": [str(error)]}, 400)
+        flash("Draft saved. Nothing is part of the record until you review and save.")
+        return redirect(url_for(".form", encounter_id=encounter_id))
+
+    def save(answers: Answers) -> str:
+        service.submit(actor, encounter_id, answers, _review_choice(), context["annotation"])
+        return "Session note saved."
+
+    return PAGES.review_or_save(
+        context, save, lambda answers: service.preview(actor, encounter_id, answers)
+    )
+
+
+@bp.route("/notes/<response_id>")
+def view(response_id: str) -> str:
+    from intake_ai.clients.timeline import note_view
+
+    with transaction():
+        record = open_record(current_actor(), "QuestionnaireResponse", response_id)
+        note = note_view(current_actor(), record)
+    return render_template(
+        "intake_ai/sessions/view.html",
+        record=record,
+        note=note,
+        sections=describe(
+            SESSION_NOTE, answers_of(SESSION_NOTE, record.resource), record.free_text_visible
+        ),
+    )
+
+
+@bp.route("/notes/<response_id>/edit", methods=["GET", "POST"])
+def edit(response_id: str) -> Page:
+    actor = current_actor()
+    with transaction():
+        record = open_record(actor, "QuestionnaireResponse", response_id, for_change=True)
+    base_version = (
+        record.row.version_id
+        if request.method == "GET"
+        else int(request.form.get("base_version", "0") or 0)
+    )
+    context = {
+        "client": record.client,
+        "encounter": record.encounter,
+        "editing": record,
+        "base_version": base_version,
+        "show_sources": True,
+        **_carried(),
+        "action": url_for(".edit", response_id=response_id),
+        "after_save": url_for(".view", response_id=response_id),
+    }
+    if request.method == "GET":
+        values = form_values(SESSION_NOTE, answers_of(SESSION_NOTE, record.resource))
+        return PAGES.form(values, context)
+
+    def save(answers: Answers) -> str:
+        service.amend(actor, response_id, answers, base_version)
+        return "Note updated; the earlier version is kept in its history."
+
+    return PAGES.review_or_save(context, save, lambda answers: None)

@@ -1,0 +1,160 @@
+"""Session notes: prefill, preview (with the indicator it will produce), store, amend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhir_mappings.definitions.answers import Answers
+from fhir_mappings.definitions.session_note import SESSION_NOTE
+from intake_ai import audit, forms_service, resource_store
+from intake_ai.auth.actors import Actor
+from intake_ai.database import utcnow
+from intake_ai.errors import AccessDenied, Conflict, ConsentRequired, InvalidInput
+from intake_ai.models import Client, ConsentState, StoredResource
+from intake_ai.records import annotation
+from intake_ai.risk import service as risk
+from intake_ai.risk.flags import FlagTrigger, flags_from
+from intake_ai.risk.rules import NOTE_FORM, AnswerSource, RiskResult
+
+FORM = "session-note"
+
+
+@dataclass(frozen=True)
+class ReviewChoice:
+    """The clinician's review of the indicator, chosen on the review step."""
+
+    agree: bool
+    band: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class NotePreview:
+    response: dict[str, Any]
+    observations: list[dict[str, Any]]
+    risk: RiskResult
+    flags: list[FlagTrigger] = field(default_factory=list)
+
+
+def _require_consent(client: Client) -> None:
+    if client.consent_state is not ConsentState.ACTIVE:
+        raise ConsentRequired(
+            "Session notes are stored only once the client has agreed to the "
+            "record (intake item 19)."
+        )
+
+
+def prefill(client_id: int) -> dict[str, Any]:
+    """Pre-answers from the client's last record that answered each prefill field."""
+    values: dict[str, Any] = {}
+    sources = [r.source for r in risk.answer_sources(client_id)]
+    for item in SESSION_NOTE.questions():
+        if not item.prefill:
+            continue
+        for source in reversed(sources):
+            given = source.values(item.link_id)
+            allowed = item.answers.codes if item.answers is not None else None
+            given = tuple(v for v in given if allowed is None or v in allowed)
+            if given:
+                values[item.link_id] = list(given) if item.repeats else given[0]
+                break
+    if values:
+        values["any-use"] = "use-yes"
+    return values
+
+
+def note_for(encounter_id: int) -> StoredResource | None:
+    return forms_service.response_for_encounter(encounter_id, SESSION_NOTE)
+
+
+def preview(actor: Actor, encounter_id: int, answers: Answers) -> NotePreview:
+    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    _require_consent(client)
+    ctx = forms_service.contexts("(new)", "completed", encounter, client, actor, utcnow())
+    response, observations = forms_service.build_records(SESSION_NOTE, answers, ctx)
+    pending = AnswerSource("QuestionnaireResponse/(new)", "this session note", NOTE_FORM, answers)
+    history = [r.source for r in risk.records_before(client.id, encounter.start)] + [pending]
+    return NotePreview(
+        response,
+        observations,
+        risk.preview_score(client.id, pending, encounter.start),
+        flags_from(pending, history, client.is_minor),
+    )
+
+
+def _validate_review(choice: ReviewChoice | None) -> None:
+    if choice is None or choice.agree:
+        return
+    errors: dict[str, list[str]] = {}
+    if not choice.band:
+        errors["band"] = ["Choose the band you judge right."]
+    if not (choice.reason or "").strip():
+        errors["reason"] = ["Give the reason for the override."]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def submit(
+    actor: Actor,
+    encounter_id: int,
+    answers: Answers,
+    review: ReviewChoice | None,
+    annotation_text: str | None,
+) -> StoredResource:
+    """Store the note, its Observations, the indicator, flags, review and annotation at once."""
+    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    _require_consent(client)
+    if note_for(encounter_id) is not None:
+        raise InvalidInput({"form": ["This session already has a note: open it to edit it."]})
+    _validate_review(review)
+    from intake_ai.definitions_service import ensure_published
+
+    ensure_published()
+    response_id = resource_store.new_id()
+    ctx = forms_service.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    response, rows = forms_service.store_new(SESSION_NOTE, answers, ctx, actor.user.id)
+    risk.after_answers(actor, client, encounter, response)
+    if review is not None:
+        risk.review_indicator(
+            actor, risk.indicator_id(response_id), review.agree, review.band, review.reason
+        )
+    if annotation_text and annotation_text.strip():
+        panel = rows[-1]
+        annotation.add(actor, panel.resource_id, annotation_text, shared=False)
+    forms_service.discard_draft(encounter.id, FORM)
+    audit.record(
+        "create",
+        response.reference,
+        client_id=client.id,
+        detail=f"session note with {len(rows)} extracted Observations",
+    )
+    return response
+
+
+def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -> StoredResource:
+    row = resource_store.require_current("QuestionnaireResponse", response_id)
+    if row.encounter_id is None:
+        raise InvalidInput({"form": ["This note is not linked to a session."]})
+    encounter, client = forms_service.session_for_recording(actor, row.encounter_id)
+    if row.status == "entered-in-error":
+        raise AccessDenied("This note was marked entered in error and cannot be edited.")
+    if row.version_id != base_version:
+        raise Conflict(
+            "Someone saved this note after you opened it. Reload it to see their "
+            "changes, then make yours again."
+        )
+    ctx = forms_service.contexts(response_id, "amended", encounter, client, actor, utcnow())
+    response, _rows = forms_service.store_amendment(
+        SESSION_NOTE, answers, ctx, actor.user.id, expected_version=base_version
+    )
+    risk.after_answers(actor, client, encounter, response)
+    audit.record(
+        "amend", response.reference, client_id=client.id, detail=f"version {response.version_id}"
+    )
+    return response
+
+
+def save_draft(actor: Actor, encounter_id: int, data: dict[str, Any]) -> None:
+    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    forms_service.save_draft(actor, encounter, client, FORM, data, consent_given=False)
