@@ -11,12 +11,9 @@ from typing import Any
 
 from fhir_mappings.codes import ENCOUNTER_CLASS, PARTICIPATION_TYPE, coding, local
 from fhir_mappings.concepts import ENCOUNTER_TYPES
+from fhir_mappings.datetimes import fhir_datetime
 
 PRACTITIONER_IDENTIFIER_SYSTEM = "urn:intake-ai:username"
-
-
-def _instant(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def patient_resource(client_id: int, ehr_patient_id: str, identifier_system: str) -> dict[str, Any]:
@@ -62,7 +59,7 @@ def encounter_resource(
                 "individual": {"reference": f"Practitioner/{clinician_id}"},
             }
         ],
-        "period": {"start": _instant(start)},
+        "period": {"start": fhir_datetime(start)},
     }
     if ehr_encounter_id:
         resource["identifier"] = [

@@ -30,7 +30,20 @@ def questionnaire_canonical(definition: Definition) -> str:
 
 def questionnaire_id(definition: Definition) -> str:
     """One resource per business version, so every version stays resolvable."""
-    return f"{definition.id}-{definition.version}"
+    return _versioned_id(definition.id, definition.version)
+
+
+def _versioned_id(stem: str, version: str) -> str:
+    return f"{stem}-{version}"
+
+
+def questionnaire_id_for(canonical: str) -> str | None:
+    """The resource id of the Questionnaire a canonical (``url|version``) names, if ours."""
+    url, _, version = canonical.partition("|")
+    prefix = f"{CANONICAL_BASE}/Questionnaire/"
+    if not url.startswith(prefix) or not version:
+        return None
+    return _versioned_id(url.removeprefix(prefix), version)
 
 
 def _control(code: str) -> dict[str, Any]:

@@ -107,6 +107,10 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
         if categories:
             category_system, category = _first_coding(categories[0])
         effective = resource.get("dateTime")
+    elif kind in ("Patient", "Practitioner"):
+        # Searched by identifier (the host EHR's patient id, the clinician's login).
+        identifiers = resource.get("identifier") or [{}]
+        code_system, code = identifiers[0].get("system"), identifiers[0].get("value")
     elif kind == "Encounter":
         effective = (resource.get("period") or {}).get("start")
         code_system, code = _first_coding((resource.get("type") or [None])[0])

@@ -88,8 +88,10 @@ def may_use_api_type(actor: Actor, resource_type: str, mode: str) -> bool:
 def api_resource_filter(actor: Actor, resource_type: str) -> ColumnElement[bool]:
     """SQL condition on ``StoredResource`` rows of this type the API caller may see.
 
-    Clinical resources are served only for clients who agreed to the record; the Consent
-    record itself is served for every visible client so an EHR can see where consent stands.
+    Clinical resources are served only for clients who agreed to the record. The Consent
+    itself is served to whoever sees the client: the clinician's own token sees a pending
+    "discuss first"; an integrator (who sees only clients who agreed) never does.
+
     """
     if resource_type in DEFINITIONAL_TYPES:
         return StoredResource.client_id.is_(None)

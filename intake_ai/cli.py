@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -152,12 +155,49 @@ def seed_demo_command(clients: int, sessions: int, seed: int, password: str) -> 
         click.echo(f"  {username:<22} {role}")
 
 
+@click.command("export")
+@with_appcontext
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the NDJSON files (one per type).",
+)
+@click.option("--type", "types", multiple=True, help="Only these resource types (repeatable).")
+@click.option("--since", help="Only resources changed after this date or instant.")
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help="Every stored version, not only the current ones (for moving databases).",
+)
+def export_command(
+    out_dir: str, types: tuple[str, ...], since: str | None, all_versions: bool
+) -> None:
+    """Export everything as NDJSON, streamed in constant memory, with a progress bar."""
+    from intake_ai.bulk_files import export_to_folder
+
+    try:
+        written = export_to_folder(
+            Path(out_dir), list(types), since, all_versions, progress=_progress
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    for path, count in written:
+        click.echo(f"{count:>9}  {path}")
+
+
+def _progress(label: str, total: int) -> Any:
+    return click.progressbar(length=total, label=f"{label:<22}", show_pos=True, file=sys.stderr)
+
+
 COMMANDS = [
     upgrade_command,
     create_user_command,
     create_token_command,
     create_client_command,
     seed_demo_command,
+    export_command,
 ]
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fhir_mappings.audit_event import AUDIT_CONCEPTS
 from fhir_mappings.codes import DEFINITIONAL_TYPES
 from fhir_mappings.definitions import DEFINITIONS
+from fhir_mappings.definitions.risk import RISK_CONCEPTS
 from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, value_sets
 from intake_ai import resource_store
@@ -20,12 +22,10 @@ from intake_ai.models import StoredResource
 
 
 def definitional_resources() -> list[dict[str, Any]]:
-    from fhir_mappings.definitions.risk import RISK_CONCEPTS
-
     definitions = list(DEFINITIONS.values())
     return [
         *(build_questionnaire(d) for d in definitions),
-        code_system(definitions, RISK_CONCEPTS),
+        code_system(definitions, (*RISK_CONCEPTS, *AUDIT_CONCEPTS)),
         *value_sets(definitions),
     ]
 

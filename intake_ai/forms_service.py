@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fhir_mappings.datetimes import fhir_datetime
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.model import Definition
 from fhir_mappings.extraction import ExtractionContext, amendments, extract_observations
@@ -21,10 +22,6 @@ from intake_ai.banner import show_banner_for
 from intake_ai.database import session
 from intake_ai.errors import ConsentRequired, NotFound
 from intake_ai.models import Client, ConsentState, Draft, Encounter, StoredResource
-
-
-def fhir_datetime(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def session_for_recording(actor: Actor, encounter_id: int) -> tuple[Encounter, Client]:

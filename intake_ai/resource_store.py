@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fhir_mappings.codes import SENSITIVE_SECURITY
+from fhir_mappings.datetimes import fhir_instant
 from fhir_mappings.search_index import index_resource
 from fhir_mappings.validation import validate
 from intake_ai.database import session, utcnow
@@ -28,10 +29,6 @@ SENSITIVE_TYPES = frozenset({"QuestionnaireResponse", "Observation", "Flag", "Co
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def fhir_instant(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def to_bytes(resource: dict[str, Any]) -> bytes:

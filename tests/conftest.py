@@ -22,7 +22,11 @@ from sqlalchemy.engine import make_url
 from intake_ai import create_app, schema
 from intake_ai.database import Base, session, transaction
 
+#: Fixtures defined beside their helpers (the `world` clinic of the API tests).
+pytest_plugins = ["tests.api_world"]
+
 GIVEN_URL = os.environ.get("INTAKE_AI_DATABASE_URL", "")
+
 ON_POSTGRES = GIVEN_URL.startswith("postgresql")
 PASSWORD = "correct-horse-1"
 

@@ -425,8 +425,9 @@ def test_purge_removes_every_version_and_leaves_only_audit(
     assert client.get(f"/notes/{note['id']}").status_code == 410
 
 
-def test_only_the_clinician_of_record_records_or_changes_notes(app, client, followed, make,
-                                                               auth) -> None:
+def test_only_the_clinician_of_record_records_or_changes_notes(
+    app, client, followed, make, auth
+) -> None:
     client_id, encounter_id = followed
     submit_note(client, encounter_id, CALM_NOTE)
     note = note_of(app)
@@ -434,13 +435,21 @@ def test_only_the_clinician_of_record_records_or_changes_notes(app, client, foll
     auth.logout()
     auth.login("dr-b")
     assert client.get(f"/sessions/{encounter_id}/note").status_code == 403
-    assert client.post(f"/sessions/{encounter_id}/note",
-                       data={**CALM_NOTE, "action": "review"}).status_code == 403
+    assert (
+        client.post(
+            f"/sessions/{encounter_id}/note", data={**CALM_NOTE, "action": "review"}
+        ).status_code
+        == 403
+    )
     assert client.get(f"/notes/{note['id']}").status_code == 403
     assert client.get(f"/notes/{note['id']}/edit").status_code == 403
     url = f"/records/QuestionnaireResponse/{note['id']}/entered-in-error"
     assert client.post(url, data={"reason": "x"}).status_code == 403
-    assert client.post(f"/records/QuestionnaireResponse/{note['id']}/purge",
-                       data={"reason": "duplicate"}).status_code == 403
+    assert (
+        client.post(
+            f"/records/QuestionnaireResponse/{note['id']}/purge", data={"reason": "duplicate"}
+        ).status_code
+        == 403
+    )
     assert client.get(f"/clients/{client_id}/flags/new").status_code == 403
     assert note_of(app)["status"] == "completed"

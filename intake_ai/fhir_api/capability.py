@@ -1,42 +1,104 @@
-"""The CapabilityStatement, built from the same tables the API dispatches on."""
+"""The CapabilityStatement, built from the same tables the API dispatches on, so it never
+claims an interaction, parameter or operation that is not served."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, request
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from intake_ai.fhir_api.search import HL7_SP, INCLUDES, PARAMETERS
 
 SOFTWARE_VERSION = "0.1.0"
+READ = ("read", "vread", "history-instance", "history-type", "search-type")
+#: Interactions per type beyond reading.
+WRITES = {"QuestionnaireResponse": ("create", "update"), "Observation": ("update",)}
+#: Types read from the audit table rather than the resource store.
+AUDIT_ONLY = {"AuditEvent": ("read", "search-type")}
+AUDIT_PARAMS = (
+    ("date", "date", "clinical-date", "When it happened."),
+    ("patient", "reference", "AuditEvent-patient", "The client concerned."),
+)
+OPERATION_BASE = "http://hl7.org/fhir/OperationDefinition/"
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+
+
+def interactions(resource_type: str) -> tuple[str, ...]:
+    if resource_type in AUDIT_ONLY:
+        return AUDIT_ONLY[resource_type]
+    return READ + WRITES.get(resource_type, ())
+
+
+def _resource(resource_type: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": resource_type,
+        "interaction": [{"code": code} for code in interactions(resource_type)],
+    }
+    if resource_type in AUDIT_ONLY:
+        entry["searchParam"] = [
+            {"name": n, "type": t, "definition": HL7_SP + d, "documentation": doc}
+            for n, t, d, doc in AUDIT_PARAMS
+        ]
+        return entry
+    entry.update(
+        {
+            "versioning": "versioned",
+            "readHistory": True,
+            "updateCreate": False,
+            "conditionalCreate": resource_type == "QuestionnaireResponse",
+            "conditionalRead": "not-match",
+            "conditionalUpdate": False,
+            "conditionalDelete": "not-supported",
+        }
+    )
+    params = [
+        {"name": "_id", "type": "token", "definition": HL7_SP + "Resource-id"},
+        {"name": "_lastUpdated", "type": "date", "definition": HL7_SP + "Resource-lastUpdated"},
+    ]
+    params += [
+        {
+            "name": p.name,
+            "type": p.kind,
+            "definition": p.definition,
+            "documentation": p.documentation,
+        }
+        for p in PARAMETERS.get(resource_type, ())
+    ]
+    entry["searchParam"] = params
+    if resource_type in INCLUDES:
+        entry["searchInclude"] = list(INCLUDES[resource_type])
+    entry["operation"] = [{"name": "validate", "definition": OPERATION_BASE + "Resource-validate"}]
+    if resource_type == "Patient":
+        entry["operation"].append({"name": "export", "definition": BULK_EXPORT + "patient-export"})
+    return entry
 
 
 def build_capability_statement() -> dict[str, Any]:
-    resources = [
-        {"type": resource_type, "interaction": [{"code": "read"}]}
-        for resource_type in SERVED_RESOURCE_TYPES
-    ]
+    base = request.url_root.rstrip("/") + current_app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": "2026-11-24",
+        "publisher": "intake_ai",
         "kind": "instance",
         "software": {"name": "intake_ai", "version": SOFTWARE_VERSION},
-        "implementation": {
-            "description": "intake_ai FHIR R4 API",
-            "url": url_for("intake_fhir.metadata", _external=True).removesuffix("/metadata"),
-        },
+        "implementation": {"description": "intake_ai FHIR R4 API", "url": base},
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "rest": [
             {
                 "mode": "server",
+                "documentation": "Bearer tokens with SMART-style scopes (system/Type.read, "
+                "system/*.write, ...). Searches page by keyset (_cursor links). "
+                "Entered-in-error records are left out unless status asks.",
                 "security": {
-                    "description": "Bearer tokens with SMART-style scopes; see README.",
                     "cors": False,
+                    "description": "OAuth-style bearer tokens issued by "
+                    "the operator (flask create-token).",
                 },
-                "resource": resources,
+                "resource": [_resource(t) for t in SERVED_RESOURCE_TYPES],
+                "operation": [{"name": "export", "definition": BULK_EXPORT + "export"}],
             }
         ],
-        "publisher": current_app.config.get("INTAKE_AI_PUBLISHER", "intake_ai"),
     }

@@ -1,19 +1,23 @@
-"""FHIR REST endpoints. Thin: parse, check access, call the service, answer."""
+"""FHIR REST endpoints. Thin: authenticate, parse, call the service, answer."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, request
+import json
+
+from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from intake_ai.auth.actors import current_actor
 from intake_ai.auth.tokens import authenticate
 from intake_ai.database import transaction
-from intake_ai.fhir_api import errors, service
+from intake_ai.fhir_api import audit_events, errors, export, service, writes
 from intake_ai.fhir_api.errors import FHIR_JSON, FhirError
 
 bp = Blueprint("intake_fhir", __name__)
 errors.install(bp)
 
-_TYPE = "<any(" + ", ".join(f'"{t}"' for t in SERVED_RESOURCE_TYPES) + "):resource_type>"
+STORE_TYPES = [t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent"]
+_TYPE = "<any(" + ", ".join(f'"{t}"' for t in STORE_TYPES) + "):resource_type>"
 _ID = "<string(maxlength=64):resource_id>"
 
 
@@ -42,20 +46,178 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _answer(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(body, status=status, mimetype=FHIR_JSON)
-    for key, value in (headers or {}).items():
+def _answer(result: service.Answer) -> Response:
+    response = Response(
+        result.body if result.status != 304 else b"", status=result.status, mimetype=FHIR_JSON
+    )
+    for key, value in result.headers.items():
+        if result.status != 201 and key == "Location":
+            continue  # Location only tells where something new was created
         response.headers[key] = value
     return response
+
+
+def _args() -> list[tuple[str, str]]:
+    """Query parameters in order, repeats kept (and a POSTed _search form)."""
+    items = list(request.args.items(multi=True))
+    if request.method == "POST":
+        items += list(request.form.items(multi=True))
+    return items
+
+
+@bp.route("/metadata", methods=["GET"])
+def metadata() -> Response:
+    return Response(service.capability_statement(), mimetype=FHIR_JSON)
+
+
+@bp.route(f"/{_TYPE}", methods=["GET"])
+@bp.route(f"/{_TYPE}/_search", methods=["POST"])
+def search(resource_type: str) -> Response:
+    if request.method == "POST" and request.mimetype != "application/x-www-form-urlencoded":
+        raise FhirError(
+            415, "POST _search takes application/x-www-form-urlencoded.", code="not-supported"
+        )
+    with transaction():
+        result = service.search(resource_type, _args())
+    return _answer(result)
 
 
 @bp.route(f"/{_TYPE}/{_ID}", methods=["GET"])
 def read(resource_type: str, resource_id: str) -> Response:
     with transaction():
         result = service.read(resource_type, resource_id)
-    return _answer(result.body, headers=result.headers)
+    return _answer(result)
 
 
-@bp.route("/metadata", methods=["GET"])
-def metadata() -> Response:
-    return _answer(service.capability_statement())
+@bp.route(f"/{_TYPE}/{_ID}/_history/<int:version_id>", methods=["GET"])
+def vread(resource_type: str, resource_id: str, version_id: int) -> Response:
+    with transaction():
+        result = service.vread(resource_type, resource_id, version_id)
+    return _answer(result)
+
+
+@bp.route(f"/{_TYPE}/{_ID}/_history", methods=["GET"])
+def history_instance(resource_type: str, resource_id: str) -> Response:
+    with transaction():
+        result = service.history_instance(resource_type, resource_id, _args())
+    return _answer(result)
+
+
+@bp.route(f"/{_TYPE}/_history", methods=["GET"])
+def history_type(resource_type: str) -> Response:
+    with transaction():
+        result = service.history_type(resource_type, _args())
+    return _answer(result)
+
+
+@bp.route("/QuestionnaireResponse", methods=["POST"])
+def create_response() -> Response:
+    with transaction():
+        result = writes.create_response()
+    return _answer(result)
+
+
+@bp.route(f"/QuestionnaireResponse/{_ID}", methods=["PUT"])
+def update_response(resource_id: str) -> Response:
+    with transaction():
+        result = writes.update_response(resource_id)
+    return _answer(result)
+
+
+@bp.route(f"/Observation/{_ID}", methods=["PUT"])
+def update_observation(resource_id: str) -> Response:
+    with transaction():
+        result = writes.update_observation(resource_id)
+    return _answer(result)
+
+
+@bp.route(f"/{_TYPE}/$validate", methods=["POST"])
+def validate(resource_type: str) -> Response:
+    with transaction():
+        result = writes.validate_operation(resource_type)
+    return _answer(result)
+
+
+@bp.route("/AuditEvent", methods=["GET"])
+def audit_search() -> Response:
+    with transaction():
+        result = audit_events.search(_args())
+    return _answer(result)
+
+
+@bp.route(f"/AuditEvent/{_ID}", methods=["GET"])
+def audit_read(resource_id: str) -> Response:
+    with transaction():
+        result = audit_events.read(resource_id)
+    return _answer(result)
+
+
+# Bulk export -----------------------------------------------------------------------------
+
+
+def _kick_off(level: str) -> Response:
+    with transaction():
+        job = export.kick_off(
+            current_actor(), level, _args(), request.headers.get("Prefer", ""), request.url
+        )
+    response = Response(status=202)
+    response.headers["Content-Location"] = url_for(".export_status", job_id=job.id, _external=True)
+    return response
+
+
+@bp.route("/$export", methods=["GET"])
+def export_system() -> Response:
+    return _kick_off("system")
+
+
+@bp.route("/Patient/$export", methods=["GET"])
+def export_patients() -> Response:
+    return _kick_off("patient")
+
+
+@bp.route("/$export-status/<job_id>", methods=["GET", "DELETE"])
+def export_status(job_id: str) -> Response:
+    actor = current_actor()
+    if request.method == "DELETE":
+        with transaction():
+            export.cancel(actor, job_id)
+        return Response(status=202)
+    with transaction():
+        job = export.job_for(actor, job_id)
+        body = export.manifest(
+            actor, job, url_for(".export_file_base", job_id=job.id, _external=True)
+        )
+    response = Response(json.dumps(body), mimetype="application/json")
+    response.headers["Expires"] = "0"
+    return response
+
+
+@bp.route("/$export-file/<job_id>", methods=["GET"])
+def export_file_base(job_id: str) -> Response:
+    raise FhirError(404, "Name a file: /$export-file/<job>/<Type>.ndjson", code="not-found")
+
+
+@bp.route("/$export-file/<job_id>/<resource_type>.ndjson", methods=["GET"])
+def export_file(job_id: str, resource_type: str) -> Response:
+    actor = current_actor()
+    with transaction():
+        job = export.job_for(actor, job_id)
+        lines = export.file_stream(actor, job, resource_type)
+    return Response(stream_with_context(lines), mimetype="application/fhir+ndjson")
+
+
+@bp.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_served(path: str) -> Response:
+    """Anything else under the base: an OperationOutcome, never the host's HTML error page."""
+    resource_type = path.split("/", 1)[0]
+    if resource_type in SERVED_RESOURCE_TYPES:
+        raise FhirError(
+            405,
+            f"{request.method} {resource_type}{'/...' if '/' in path else ''} "
+            "is not supported here; see /metadata for what is.",
+            code="not-supported",
+        )
+    raise FhirError(
+        404, f"Unknown resource type or path '{path}'; see /metadata.", code="not-found"
+    )

@@ -1,17 +1,27 @@
-"""The work behind the FHIR endpoints: access checks, store reads, audit."""
+"""The work behind the FHIR read endpoints: access checks, store reads, bundles, audit.
+
+Reads serve the stored bytes as they are; nothing is parsed or re-validated on the way out
+(except a page's matches when an _include needs their references).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from sqlalchemy import exists, select
+from flask import current_app, request
+from sqlalchemy import exists, func, select
 from werkzeug.http import http_date
 
+from fhir_mappings.datetimes import fhir_instant
 from intake_ai import access, audit, resource_store
 from intake_ai.auth.actors import Actor, current_actor
-from intake_ai.database import session
+from intake_ai.database import session, utcnow
 from intake_ai.errors import Gone, NotFound
+from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.capability import build_capability_statement
 from intake_ai.fhir_api.errors import FhirError
 from intake_ai.models import StoredResource
@@ -21,6 +31,11 @@ from intake_ai.models import StoredResource
 class Answer:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+
+
+def base_url() -> str:
+    return request.url_root.rstrip("/") + current_app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
 
 
 def require_scope(actor: Actor, resource_type: str, mode: str) -> None:
@@ -32,27 +47,292 @@ def require_scope(actor: Actor, resource_type: str, mode: str) -> None:
         )
 
 
-def _visible(actor: Actor, row: StoredResource) -> bool:
+def visible(actor: Actor, row: StoredResource) -> bool:
     condition = access.api_resource_filter(actor, row.resource_type)
     return bool(session().scalar(select(exists().where(StoredResource.pk == row.pk, condition))))
 
 
 def version_headers(row: StoredResource) -> dict[str, str]:
-    return {"ETag": f'W/"{row.version_id}"', "Last-Modified": http_date(row.last_updated)}
+    return {
+        "ETag": f'W/"{row.version_id}"',
+        "Last-Modified": http_date(row.last_updated),
+        "Location": f"{base_url()}/{row.resource_type}/{row.resource_id}/_history/{row.version_id}",
+    }
 
 
-def read(resource_type: str, resource_id: str) -> Answer:
-    actor = current_actor()
+def _not_modified(row: StoredResource) -> bool:
+    tag = request.headers.get("If-None-Match", "")
+    wanted = {t.strip().removeprefix("W/").strip('"') for t in tag.split(",") if t.strip()}
+    return str(row.version_id) in wanted or "*" in wanted
+
+
+def readable(actor: Actor, resource_type: str, resource_id: str) -> StoredResource:
+    """The current row, if this caller may read it (404 otherwise, 410 if deleted)."""
     require_scope(actor, resource_type, "read")
     row = resource_store.current(resource_type, resource_id)
-    if row is None or (not row.deleted and not _visible(actor, row)):
+    if row is None or (not row.deleted and not visible(actor, row)):
         # Not visible reads as not there: ids of other clinicians' records leak nothing.
         raise NotFound(f"{resource_type}/{resource_id} is not known")
     if row.deleted:
         raise Gone(f"{resource_type}/{resource_id} was deleted")
+    return row
+
+
+def read(resource_type: str, resource_id: str) -> Answer:
+    row = readable(current_actor(), resource_type, resource_id)
     audit.record("read", row.reference, client_id=row.client_id)
+    if _not_modified(row):
+        return Answer(b"", version_headers(row), 304)
     assert row.content is not None
     return Answer(row.content, version_headers(row))
+
+
+def vread(resource_type: str, resource_id: str, version_id: int) -> Answer:
+    current = readable(current_actor(), resource_type, resource_id)
+    row = resource_store.version(resource_type, resource_id, version_id)
+    if row is None:
+        raise NotFound(f"{resource_type}/{resource_id} has no version {version_id}")
+    if row.content is None:
+        raise Gone(f"Version {version_id} of {resource_type}/{resource_id} is a deletion")
+    audit.record("vread", f"{row.reference}/_history/{version_id}", client_id=current.client_id)
+    if _not_modified(row):
+        return Answer(b"", version_headers(row), 304)
+    return Answer(row.content, version_headers(row))
+
+
+# Search --------------------------------------------------------------------------------
+
+
+def _lenient() -> bool:
+    return "handling=lenient" in request.headers.get("Prefer", "").replace(" ", "")
+
+
+def parse_search(resource_type: str, args: Sequence[tuple[str, str]]) -> searching.Search:
+    config = current_app.config
+    try:
+        return searching.parse(
+            resource_type,
+            args,
+            lenient=_lenient(),
+            default_count=config["INTAKE_AI_FHIR_DEFAULT_COUNT"],
+            max_count=config["INTAKE_AI_FHIR_MAX_COUNT"],
+        )
+    except searching.SearchError as error:
+        raise FhirError(
+            error.status, str(error), code="not-supported" if error.status == 406 else "invalid"
+        ) from None
+
+
+def _link(resource_type: str, args: Sequence[tuple[str, str]], cursor: str | None) -> str:
+    kept = [(k, v) for k, v in args if k != "_cursor"]
+    if cursor:
+        kept.append(("_cursor", cursor))
+    query = urlencode(kept)
+    return f"{base_url()}/{resource_type}" + (f"?{query}" if query else "")
+
+
+def _full_url(row: StoredResource) -> str:
+    return f"{base_url()}/{row.resource_type}/{row.resource_id}"
+
+
+def _ignored_outcome(search: searching.Search) -> Entry:
+    from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
+
+    outcome = operation_outcome(
+        OutcomeIssue("not-supported", f"Ignored: {reason}", "warning")
+        for _name, reason in search.ignored
+    )
+    return Entry(f"urn:uuid:{resource_store.new_id()}", json.dumps(outcome).encode(), "outcome")
+
+
+def _includes(
+    actor: Actor, search: searching.Search, rows: Sequence[StoredResource]
+) -> list[StoredResource]:
+    found: list[StoredResource] = []
+    seen = {(r.resource_type, r.resource_id) for r in rows}
+    for include in search.includes:
+        resources = [resource_store.load(r) for r in rows]
+        for kind, ident in searching.referenced(resources, include):
+            if (kind, ident) in seen or not access.may_use_api_type(actor, kind, "read"):
+                continue
+            row = resource_store.current(kind, ident)
+            if row is not None and not row.deleted and visible(actor, row):
+                found.append(row)
+                seen.add((kind, ident))
+    return found
+
+
+def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
+    actor = current_actor()
+    require_scope(actor, resource_type, "read")
+    parsed = parse_search(resource_type, args)
+    clauses = [*searching.where_clauses(parsed), access.api_resource_filter(actor, resource_type)]
+    db = session()
+    total = db.scalar(select(func.count()).select_from(StoredResource).where(*clauses)) or 0
+    audit.record(
+        "search-type", resource_type, detail="params: " + ",".join(sorted({k for k, _ in args}))
+    )
+    links = [("self", _link(resource_type, args, args_cursor(args)))]
+    if parsed.summary_count or parsed.count == 0:
+        return Answer(bundle("searchset", [], total=total, links=links, now=utcnow()))
+    rows = list(db.scalars(searching.page(select(StoredResource).where(*clauses), parsed)))
+    more = len(rows) > parsed.count
+    rows = rows[: parsed.count]
+    backwards = parsed.cursor is not None and parsed.cursor.backwards
+    if backwards:
+        rows.reverse()
+    # A further page exists beyond the end we read towards; the other side exists when we
+    # came through a cursor.
+    has_next = more if not backwards else True
+    has_previous = more if backwards else parsed.cursor is not None
+    if rows and has_next:
+        links.append(
+            (
+                "next",
+                _link(
+                    resource_type,
+                    args,
+                    searching.cursor_for(rows[-1], parsed, backwards=False).encode(),
+                ),
+            )
+        )
+    if rows and has_previous:
+        links.append(
+            (
+                "previous",
+                _link(
+                    resource_type,
+                    args,
+                    searching.cursor_for(rows[0], parsed, backwards=True).encode(),
+                ),
+            )
+        )
+    entries = [Entry(_full_url(r), r.content, "match") for r in rows]
+    entries += [Entry(_full_url(r), r.content, "include") for r in _includes(actor, parsed, rows)]
+    if parsed.ignored:
+        entries.append(_ignored_outcome(parsed))
+    return Answer(bundle("searchset", entries, total=total, links=links, now=utcnow()))
+
+
+def args_cursor(args: Sequence[tuple[str, str]]) -> str | None:
+    return next((v for k, v in args if k == "_cursor"), None)
+
+
+# History -------------------------------------------------------------------------------
+
+
+def _history_entry(row: StoredResource) -> Entry:
+    url = f"{row.resource_type}/{row.resource_id}"
+    if row.deleted:
+        request_part = {"method": "DELETE", "url": url}
+        response_part = {"status": "204 No Content", "lastModified": http_iso(row)}
+    elif row.version_id == 1:
+        request_part = {"method": "POST", "url": row.resource_type}
+        response_part = {
+            "status": "201 Created",
+            "etag": f'W/"{row.version_id}"',
+            "lastModified": http_iso(row),
+        }
+    else:
+        request_part = {"method": "PUT", "url": url}
+        response_part = {
+            "status": "200 OK",
+            "etag": f'W/"{row.version_id}"',
+            "lastModified": http_iso(row),
+        }
+    return Entry(_full_url(row), row.content, None, request_part, response_part)
+
+
+def http_iso(row: StoredResource) -> str:
+    return fhir_instant(row.last_updated)
+
+
+def history_instance(
+    resource_type: str, resource_id: str, args: Sequence[tuple[str, str]]
+) -> Answer:
+    actor = current_actor()
+    require_scope(actor, resource_type, "read")
+    rows = list(resource_store.history(resource_type, resource_id))
+    live = [r for r in rows if not r.deleted]
+    if not rows or (live and not visible(actor, live[0])):
+        raise NotFound(f"{resource_type}/{resource_id} is not known")
+    # A purged record has only its tombstone left, which names no client.
+    count = _history_count(args)
+    audit.record(
+        "history-instance",
+        f"{resource_type}/{resource_id}",
+        client_id=live[0].client_id if live else None,
+    )
+    entries = [_history_entry(r) for r in rows[:count]]
+    return Answer(
+        bundle(
+            "history",
+            entries,
+            total=len(rows),
+            links=[("self", _link(f"{resource_type}/{resource_id}/_history", args, None))],
+            now=utcnow(),
+        )
+    )
+
+
+def _history_count(args: Sequence[tuple[str, str]]) -> int:
+    allowed = {"_count", "_since", "_cursor", "_format"}
+    for name, _value in args:
+        if name not in allowed:
+            raise FhirError(
+                400,
+                f"Unknown parameter '{name}' for _history "
+                f"(supported: {', '.join(sorted(allowed))})",
+            )
+    raw = dict(args).get("_count", str(current_app.config["INTAKE_AI_FHIR_DEFAULT_COUNT"]))
+    if not raw.isdigit():
+        raise FhirError(400, f"_count: '{raw}' is not a whole number")
+    return min(int(raw), current_app.config["INTAKE_AI_FHIR_MAX_COUNT"])
+
+
+def history_type(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
+    """Every version of every visible resource of a type, newest first, paged by keyset."""
+    actor = current_actor()
+    require_scope(actor, resource_type, "read")
+    count = _history_count(args)
+    values = dict(args)
+    clauses = [
+        StoredResource.resource_type == resource_type,
+        StoredResource.deleted.is_(False),
+        access.api_resource_filter(actor, resource_type),
+    ]
+    if "_since" in values:
+        _prefix, since, _end = searching.parse_date("_since", values["_since"])
+        clauses.append(StoredResource.last_updated >= since)
+    total = session().scalar(select(func.count()).select_from(StoredResource).where(*clauses)) or 0
+    if "_cursor" in values:
+        try:
+            clauses.append(StoredResource.pk < searching.Cursor.decode(values["_cursor"]).pk)
+        except searching.SearchError as error:
+            raise FhirError(400, str(error)) from None
+    rows = list(
+        session().scalars(
+            select(StoredResource)
+            .where(*clauses)
+            .order_by(StoredResource.pk.desc())
+            .limit(count + 1)
+        )
+    )
+    links = [("self", _link(f"{resource_type}/_history", args, None))]
+    if len(rows) > count:
+        rows = rows[:count]
+        links.append(
+            (
+                "next",
+                _link(
+                    f"{resource_type}/_history", args, searching.Cursor(None, rows[-1].pk).encode()
+                ),
+            )
+        )
+    audit.record("history-type", resource_type)
+    return Answer(
+        bundle("history", [_history_entry(r) for r in rows], total=total, links=links, now=utcnow())
+    )
 
 
 def capability_statement() -> bytes:

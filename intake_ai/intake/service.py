@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from fhir_mappings.consent import ConsentFacts, consent_resource
+from fhir_mappings.datetimes import fhir_datetime
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.intake import INTAKE
@@ -73,7 +74,7 @@ def _store_consent(
         consent_id=consent_id(client.id),
         status=status,
         patient=client.patient_ref,
-        recorded=forms_service.fhir_datetime(utcnow()),
+        recorded=fhir_datetime(utcnow()),
         clinician=actor.user.practitioner_ref,
         supervisors=_supervisors(actor.user.id),
         research_opt_in=research,

@@ -3,6 +3,7 @@
 from intake_ai.models.audit import AuditRecord
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
+from intake_ai.models.exports import ExportJob
 from intake_ai.models.store import StoredResource
 from intake_ai.models.users import ApiToken, Role, Supervision, User
 
@@ -15,6 +16,7 @@ __all__ = [
     "Draft",
     "Encounter",
     "EncounterKind",
+    "ExportJob",
     "Role",
     "StoredResource",
     "Supervision",

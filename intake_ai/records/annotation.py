@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 
 from fhir_mappings.codes import EXT_ANNOTATION_SHARED
+from fhir_mappings.datetimes import fhir_datetime
 from intake_ai import access, audit, resource_store
 from intake_ai.auth.actors import Actor
 from intake_ai.database import utcnow
@@ -16,8 +17,8 @@ from intake_ai.errors import AccessDenied, InvalidInput, NotFound
 from intake_ai.models import StoredResource
 
 
-def _time() -> str:
-    return utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")
+def now_text() -> str:
+    return fhir_datetime(utcnow())
 
 
 def _checked_text(text: str) -> str:
@@ -35,7 +36,7 @@ def _annotation(actor: Actor, text: str, shared: bool, annotation_id: str) -> di
         "id": annotation_id,
         "extension": [{"url": EXT_ANNOTATION_SHARED, "valueBoolean": shared}],
         "authorReference": {"reference": actor.user.practitioner_ref},
-        "time": _time(),
+        "time": now_text(),
         "text": text,
     }
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fhir_mappings.datetimes import fhir_datetime
 from fhir_mappings.definitions.intake import INTAKE
 from fhir_mappings.definitions.risk import (
     INDICATOR,
@@ -46,10 +47,6 @@ from intake_ai.risk.rules import INTAKE_FORM, NOTE_FORM, AnswerSource, RiskResul
 from intake_ai.timezones import to_local
 
 INDICATOR_STATUSES = ("final", "amended")
-
-
-def fhir_datetime(moment: Any) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""AuditEvent over the API, built from the audit table (for admin and integrator tokens with
+an explicit system/AuditEvent.read scope)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from fhir_mappings.audit_event import AuditFacts, audit_event
+from fhir_mappings.datetimes import fhir_instant
+from intake_ai import audit
+from intake_ai.auth.actors import current_actor
+from intake_ai.database import session, utcnow
+from intake_ai.errors import NotFound
+from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api.bundles import Entry, bundle
+from intake_ai.fhir_api.errors import FhirError
+from intake_ai.fhir_api.service import Answer, base_url, require_scope
+from intake_ai.models import AuditRecord
+
+PARAMETERS = {
+    "date": "When it happened (prefixes as for any date).",
+    "patient": "The client concerned (Patient/id).",
+}
+
+
+def _resource(record: AuditRecord) -> bytes:
+    facts = AuditFacts(
+        id=record.id,
+        recorded=fhir_instant(record.recorded),
+        action=record.action,
+        operation=record.operation,
+        outcome=record.outcome,
+        agent_name=record.agent_name,
+        agent_role=record.agent_role,
+        user_id=record.user_id,
+        token_id=record.token_id,
+        source_ip=record.source_ip,
+        entity=record.entity,
+        client_id=record.client_id,
+        detail=record.detail,
+    )
+    return json.dumps(audit_event(facts), separators=(",", ":")).encode()
+
+
+def read(event_id: str) -> Answer:
+    require_scope(current_actor(), "AuditEvent", "read")
+    record = session().get(AuditRecord, int(event_id)) if event_id.isdigit() else None
+    if record is None:
+        raise NotFound(f"AuditEvent/{event_id} is not known")
+    body = _resource(record)
+    audit.record("read", f"AuditEvent/{event_id}")
+    return Answer(body, {"ETag": 'W/"1"'})
+
+
+def search(args: Sequence[tuple[str, str]]) -> Answer:
+    """Newest first; paged by the audit record's id (a keyset, so paging survives inserts)."""
+    require_scope(current_actor(), "AuditEvent", "read")
+    clauses = []
+    count = 50
+    cursor = None
+    for name, value in args:
+        if name == "date":
+            prefix, start, end = searching.parse_date(name, value)
+            clauses.append(searching.date_clause(AuditRecord.recorded, prefix, start, end))
+        elif name == "patient":
+            local = value.removeprefix("Patient/")
+            if not local.isdigit():
+                raise FhirError(400, f"patient: expected Patient/<id> (got '{value}')")
+            clauses.append(AuditRecord.client_id == int(local))
+        elif name == "_count":
+            if not value.isdigit():
+                raise FhirError(400, f"_count: '{value}' is not a whole number")
+            count = min(int(value), 500)
+        elif name == "_cursor":
+            cursor = searching.Cursor.decode(value)
+        else:
+            raise FhirError(
+                400,
+                f"Unknown search parameter '{name}' for AuditEvent. "
+                f"Supported: {', '.join(PARAMETERS)}, _count",
+            )
+    total = session().scalar(select(func.count()).select_from(AuditRecord).where(*clauses)) or 0
+    if cursor is not None:
+        clauses.append(AuditRecord.id < cursor.pk)
+    rows = list(
+        session().scalars(
+            select(AuditRecord).where(*clauses).order_by(AuditRecord.id.desc()).limit(count + 1)
+        )
+    )
+    audit.record("search-type", "AuditEvent")
+    kept = [(k, v) for k, v in args if k != "_cursor"]
+    from urllib.parse import urlencode
+
+    links = [("self", f"{base_url()}/AuditEvent?{urlencode(args)}")]
+    if len(rows) > count:
+        rows = rows[:count]
+        links.append(
+            (
+                "next",
+                f"{base_url()}/AuditEvent?"
+                f"{urlencode([*kept, ('_cursor', searching.Cursor(None, rows[-1].id).encode())])}",
+            )
+        )
+    entries = [Entry(f"{base_url()}/AuditEvent/{r.id}", _resource(r), "match") for r in rows]
+    return Answer(bundle("searchset", entries, total=total, links=links, now=utcnow()))

@@ -1,0 +1,467 @@
+"""FHIR writes: QuestionnaireResponse create and update (answers extracted as for the forms),
+Observation updates that change annotations only, and $validate.
+
+Every write validates with fhir.resources first, then checks the answers against their
+definition; problems come back as an OperationOutcome naming the element.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import select
+
+from fhir_mappings.definitions import DEFINITIONS, definition_of
+from fhir_mappings.definitions.intake import INTAKE
+from fhir_mappings.outcomes import OutcomeIssue, from_validation
+from fhir_mappings.questionnaire import questionnaire_canonical
+from fhir_mappings.response import read_response
+from fhir_mappings.validation import validate
+from intake_ai import access, audit, resource_store
+from intake_ai.answer_schema import load_answers
+from intake_ai.auth.actors import Actor, current_actor
+from intake_ai.database import session
+from intake_ai.errors import InvalidInput, NotFound
+from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api.errors import FhirError
+from intake_ai.fhir_api.service import Answer, parse_search, require_scope, version_headers
+from intake_ai.models import CareAssignment, Encounter, Role, StoredResource, User
+from intake_ai.records.annotation import EXT_ANNOTATION_SHARED, now_text
+
+JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
+
+
+def parse_body(expected_type: str | None) -> dict[str, Any]:
+    """The request's resource: right content type (415), JSON (400), the expected type."""
+    mimetype = request.mimetype
+    if mimetype not in JSON_TYPES:
+        raise FhirError(
+            415,
+            f"Send the resource as application/fhir+json (got '{mimetype or 'no content type'}').",
+            code="not-supported",
+        )
+    raw = request.get_data(cache=False)
+    limit = current_app.config["INTAKE_AI_FHIR_MAX_BODY"]
+    if len(raw) > limit:
+        raise FhirError(413, f"The request body is larger than {limit} bytes.", code="too-long")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FhirError(400, "The request body is not valid UTF-8.", code="structure") from None
+    except (ValueError, RecursionError) as error:
+        raise FhirError(
+            400, f"The request body is not valid JSON: {error}", code="structure"
+        ) from None
+    if not isinstance(body, dict):
+        raise FhirError(
+            400, "The request body must be a JSON object (a FHIR resource).", code="structure"
+        )
+    kind = body.get("resourceType")
+    if expected_type is not None and kind != expected_type:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    f"Expected a {expected_type}, got resourceType {kind!r}.",
+                    expression=f"{expected_type}.resourceType",
+                )
+            ],
+        )
+    return body
+
+
+def _check_structure(resource: dict[str, Any]) -> None:
+    issues = validate(resource)
+    if issues:
+        raise FhirError(400, from_validation(issues))
+
+
+def _if_match() -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise FhirError(400, f"If-Match: expected a version tag such as W/\"3\" (got '{raw}').")
+    return int(value)
+
+
+def _local_id(reference: Any, kind: str, path: str) -> int:
+    ref = reference.get("reference", "") if isinstance(reference, dict) else ""
+    local = ref.removeprefix(f"{kind}/")
+    if not ref.startswith(f"{kind}/") or not local.isdigit():
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid", f"{path}: expected a reference to {kind}/<id>", expression=path
+                )
+            ],
+        )
+    return int(local)
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    definition: Any
+    encounter: Encounter
+    author: User
+
+
+def _target(resource: dict[str, Any], actor: Actor) -> ResponseTarget:
+    """What a posted response is about, checked: its form, client, session and author."""
+    definition = definition_of(resource)
+    if definition is None or resource.get("questionnaire") != questionnaire_canonical(definition):
+        known = ", ".join(sorted(questionnaire_canonical(d) for d in DEFINITIONS.values()))
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    f"QuestionnaireResponse.questionnaire: must be one of {known}",
+                    expression="QuestionnaireResponse.questionnaire",
+                )
+            ],
+        )
+    client_id = _local_id(resource.get("subject"), "Patient", "QuestionnaireResponse.subject")
+    encounter_id = _local_id(
+        resource.get("encounter"), "Encounter", "QuestionnaireResponse.encounter"
+    )
+    encounter = session().get(Encounter, encounter_id)
+    if encounter is None or encounter.client_id != client_id:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    "QuestionnaireResponse.encounter: not a session of this subject",
+                    expression="QuestionnaireResponse.encounter",
+                )
+            ],
+        )
+    author_id = _local_id(resource.get("author"), "Practitioner", "QuestionnaireResponse.author")
+    author = session().get(User, author_id)
+    in_care = session().get(CareAssignment, (author_id, client_id)) is not None
+    if author is None or author.role is not Role.CLINICIAN or not in_care:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    "QuestionnaireResponse.author: must be the client's clinician of record",
+                    expression="QuestionnaireResponse.author",
+                )
+            ],
+        )
+    if actor.role is Role.CLINICIAN and actor.user.id != author.id:
+        raise FhirError(
+            403, "A clinician's token records answers as that clinician only.", code="forbidden"
+        )
+    if actor.role not in (Role.CLINICIAN, Role.INTEGRATOR):
+        raise FhirError(
+            403, "Only clinician and integrator tokens record answers.", code="forbidden"
+        )
+    return ResponseTarget(definition, encounter, author)
+
+
+def response_answers(resource: dict[str, Any], definition: Any) -> Any:
+    """The answers of a posted response, or 400 naming each bad item."""
+    read = read_response(definition, resource)
+    if read.errors:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue("invalid", f"{path}: {'; '.join(msgs)}", expression=path)
+                for path, msgs in read.errors.items()
+            ],
+        )
+    data = {k: v for k, v in read.data.items() if v != "declined"}
+    declined = [k for k, v in read.data.items() if v == "declined"]
+    if declined:
+        data["declined"] = declined
+    try:
+        return load_answers(definition, data)
+    except InvalidInput as error:
+        issues = []
+        for link_id, messages in error.errors.items():
+            path = read.paths.get(link_id, "QuestionnaireResponse.item")
+            where = f"{path} (linkId '{link_id}')" if link_id in read.paths else link_id
+            issues += [OutcomeIssue("invalid", f"{where}: {m}", expression=path) for m in messages]
+        raise FhirError(400, issues) from None
+
+
+def _store_response(
+    target: ResponseTarget, answers: Any, existing: StoredResource | None, base_version: int | None
+) -> StoredResource:
+    author = Actor(user=target.author)  # the domain acts as the clinician named as author
+    if target.definition.id == INTAKE.id:
+        from intake_ai.intake import service as intake
+
+        if existing is not None:
+            return intake.amend(
+                author, existing.resource_id, answers, base_version or existing.version_id
+            ).response  # type: ignore[return-value]
+        stored = intake.submit(author, target.encounter.id, answers)
+        return stored.response or stored.consent
+    from intake_ai.sessions import service as notes
+
+    if existing is not None:
+        return notes.amend(
+            author, existing.resource_id, answers, base_version or existing.version_id
+        )
+    return notes.submit(author, target.encounter.id, answers, None, None)
+
+
+def _conditional_match(criteria: str) -> list[StoredResource]:
+    from urllib.parse import parse_qsl
+
+    actor = current_actor()
+    args = parse_qsl(criteria, keep_blank_values=True)
+    if not args:
+        raise FhirError(400, "If-None-Exist: give search criteria, e.g. encounter=Encounter/5")
+    parsed = parse_search("QuestionnaireResponse", args)
+    clauses = [
+        *searching.where_clauses(parsed),
+        access.api_resource_filter(actor, "QuestionnaireResponse"),
+    ]
+    return list(session().scalars(select(StoredResource).where(*clauses).limit(2)))
+
+
+def _prefer_return(row: StoredResource, status: int) -> Answer:
+    prefer = request.headers.get("Prefer", "")
+    headers = version_headers(row)
+    if "return=minimal" in prefer:
+        return Answer(b"", headers, status)
+    assert row.content is not None
+    return Answer(row.content, headers, status)
+
+
+def create_response() -> Answer:
+    actor = current_actor()
+    require_scope(actor, "QuestionnaireResponse", "write")
+    resource = parse_body("QuestionnaireResponse")
+    resource.pop("id", None)  # the server names what it creates
+    _check_structure(resource)
+    if resource.get("status") != "completed":
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    "QuestionnaireResponse.status: a new response must be 'completed'",
+                    expression="QuestionnaireResponse.status",
+                )
+            ],
+        )
+    criteria = request.headers.get("If-None-Exist")
+    if criteria:
+        matches = _conditional_match(criteria)
+        if len(matches) > 1:
+            raise FhirError(412, "If-None-Exist matches more than one response.", code="duplicate")
+        if matches:
+            return _prefer_return(matches[0], 200)
+    target = _target(resource, actor)
+    answers = response_answers(resource, target.definition)
+    row = _store_response(target, answers, None, None)
+    return _prefer_return(row, 201)
+
+
+def update_response(response_id: str) -> Answer:
+    actor = current_actor()
+    require_scope(actor, "QuestionnaireResponse", "write")
+    resource = parse_body("QuestionnaireResponse")
+    if resource.get("id") != response_id:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    "QuestionnaireResponse.id: must match the id in the URL",
+                    expression="QuestionnaireResponse.id",
+                )
+            ],
+        )
+    existing = resource_store.current("QuestionnaireResponse", response_id)
+    if existing is None or existing.deleted:
+        raise NotFound(f"QuestionnaireResponse/{response_id} is not known (create with POST)")
+    _check_structure(resource)
+    base = _if_match()
+    if base is not None and base != existing.version_id:
+        raise FhirError(
+            412,
+            f"If-Match: version {base} is stale; the current version is {existing.version_id}.",
+            code="conflict",
+        )
+    target = _target(resource, actor)
+    if existing.encounter_id != target.encounter.id:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    "QuestionnaireResponse.encounter: a response cannot move to another session",
+                    expression="QuestionnaireResponse.encounter",
+                )
+            ],
+        )
+    answers = response_answers(resource, target.definition)
+    row = _store_response(target, answers, existing, base)
+    return _prefer_return(row, 200)
+
+
+def _without(resource: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in resource.items() if k not in keys}
+
+
+def update_observation(observation_id: str) -> Answer:
+    """Annotations (Observation.note) are the only part of an Observation the API changes."""
+    actor = current_actor()
+    require_scope(actor, "Observation", "write")
+    resource = parse_body("Observation")
+    current = resource_store.current("Observation", observation_id)
+    if current is None or current.deleted or current.client_id is None:
+        raise NotFound(f"Observation/{observation_id} is not known")
+    if not access.is_clinician_of_record(actor, current.client_id):
+        raise FhirError(
+            403, "Only the client's clinician of record annotates records.", code="forbidden"
+        )
+    if resource.get("id") != observation_id:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid", "Observation.id: must match the URL", expression="Observation.id"
+                )
+            ],
+        )
+    _check_structure(resource)
+    base = _if_match()
+    if base is not None and base != current.version_id:
+        raise FhirError(
+            412,
+            f"If-Match: version {base} is stale; the current version is {current.version_id}.",
+            code="conflict",
+        )
+    stored = resource_store.load(current)
+    changed = sorted(
+        k
+        for k in set(stored) | set(resource)
+        if k not in ("meta", "note") and stored.get(k) != resource.get(k)
+    )
+    if changed:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "business-rule",
+                    f"Observation.{k}: only Observation.note (annotations) may change "
+                    "through the API",
+                    expression=f"Observation.{k}",
+                )
+                for k in changed
+            ],
+        )
+    notes = _merge_notes(actor, stored.get("note", []), resource.get("note", []))
+    updated = {**_without(stored, "meta", "note"), **({"note": notes} if notes else {})}
+    row = resource_store.save(
+        updated, author_id=actor.user.id, expected_version=base or current.version_id
+    )
+    audit.record("annotate", row.reference, client_id=row.client_id, detail="via API")
+    return _prefer_return(row, 200)
+
+
+def _merge_notes(
+    actor: Actor, before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Apply the note list an integrator sent: others' annotations cannot be changed."""
+    mine = actor.user.practitioner_ref
+    old = {n["id"]: n for n in before if n.get("id")}
+    kept_ids = {n.get("id") for n in after if n.get("id") in old}
+    for note_id, note in old.items():
+        author = note.get("authorReference", {}).get("reference")
+        if note_id not in kept_ids and author != mine:
+            raise FhirError(403, "Only its author may delete an annotation.", code="forbidden")
+    merged = [n for n in before if not n.get("id")]  # the module's own notes stay
+    for position, note in enumerate(after):
+        if not note.get("id"):
+            if note in merged:
+                continue
+            text = str(note.get("text", "")).strip()
+            if not text:
+                raise FhirError(
+                    400,
+                    [
+                        OutcomeIssue(
+                            "required",
+                            "Observation.note.text: required",
+                            expression=f"Observation.note[{position}].text",
+                        )
+                    ],
+                )
+            merged.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "extension": [{"url": EXT_ANNOTATION_SHARED, "valueBoolean": False}],
+                    "authorReference": {"reference": mine},
+                    "time": now_text(),
+                    "text": text,
+                }
+            )
+            continue
+        previous = old.get(note["id"])
+        if previous is None:
+            raise FhirError(
+                400,
+                [
+                    OutcomeIssue(
+                        "invalid",
+                        f"Observation.note[{position}].id: no such annotation",
+                        expression=f"Observation.note[{position}].id",
+                    )
+                ],
+            )
+        if note != previous:
+            if previous.get("authorReference", {}).get("reference") != mine:
+                raise FhirError(403, "Only its author may change an annotation.", code="forbidden")
+            merged.append({**previous, "text": str(note.get("text", "")), "time": now_text()})
+        else:
+            merged.append(previous)
+    return merged
+
+
+def validate_operation(resource_type: str) -> Answer:
+    """$validate: an OperationOutcome listing every problem (or none), stores nothing."""
+    actor = current_actor()
+    require_scope(actor, resource_type, "read")
+    body = parse_body(None)
+    if body.get("resourceType") == "Parameters":
+        resources = [
+            p.get("resource") for p in body.get("parameter", []) if p.get("name") == "resource"
+        ]
+        if len(resources) != 1 or not isinstance(resources[0], dict):
+            raise FhirError(400, "Parameters: give exactly one parameter named 'resource'.")
+        body = resources[0]
+    if body.get("resourceType") != resource_type:
+        raise FhirError(
+            400, f"Expected a {resource_type} to validate, got {body.get('resourceType')!r}."
+        )
+    issues = from_validation(validate(body))
+    if not issues and resource_type == "QuestionnaireResponse":
+        definition = definition_of(body)
+        if definition is not None:
+            try:
+                response_answers(body, definition)
+            except FhirError as error:
+                issues = error.issues
+    audit.record("validate", resource_type)
+    from fhir_mappings.outcomes import operation_outcome
+
+    return Answer(json.dumps(operation_outcome(issues)).encode())
+
+
+__all__ = ["create_response", "update_observation", "update_response", "validate_operation"]
