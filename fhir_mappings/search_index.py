@@ -84,10 +84,11 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
         elif "valueBoolean" in resource:
             value_code = "true" if resource["valueBoolean"] else "false"
         effective = resource.get("effectiveDateTime")
-        for ref in resource.get("derivedFrom") or []:
-            if str(ref.get("reference", "")).startswith("QuestionnaireResponse/"):
-                derived = ref["reference"]
-                break
+        # The response an answer was extracted from; the indicator a review is about.
+        sources = resource.get("derivedFrom") or []
+        if sources and isinstance(sources[0], dict):
+            derived = sources[0].get("reference")
+
     elif kind == "QuestionnaireResponse":
         code = resource.get("questionnaire")
         effective = resource.get("authored")

@@ -6,8 +6,10 @@ derived JSON changes, so every earlier version stays readable.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from fhir_mappings.audit_event import AUDIT_CONCEPTS
@@ -17,7 +19,7 @@ from fhir_mappings.definitions.risk import RISK_CONCEPTS
 from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, value_sets
 from intake_ai import resource_store
-from intake_ai.database import session
+from intake_ai.database import engine, session, transaction
 from intake_ai.models import StoredResource
 
 
@@ -30,18 +32,44 @@ def definitional_resources() -> list[dict[str, Any]]:
     ]
 
 
+PUBLISHED = "intake_ai.definitions_published"
+
+
+def publish_once() -> None:
+    """Publish (in a unit of work of its own) once per process and database.
+
+    Runs before a request's own work, never inside it: the definitions a form refers to
+    are in the store before any response is saved, and a rolled-back request cannot
+    leave the process believing they are.
+    """
+    flags = current_app.extensions.setdefault(PUBLISHED, set())
+    url = str(engine().url)
+    if url in flags:
+        return
+    with transaction():
+        ensure_published()
+    flags.add(url)
+
+
+@cache
+def definitional_bytes() -> dict[tuple[str, str], dict[str, Any]]:
+    """The derived resources by (type, id): pure, so built once per process."""
+    return {(r["resourceType"], r["id"]): r for r in definitional_resources()}
+
+
 def ensure_published() -> int:
     """Store every definitional resource that is missing or changed; returns how many.
 
     One query reads what is stored; the unit of work of the caller commits the rest.
     """
-    fresh = definitional_resources()
+    fresh = list(definitional_bytes().values())
+
     rows = (
         session()
         .scalars(
             select(StoredResource).where(
                 StoredResource.resource_type.in_(DEFINITIONAL_TYPES),
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
             )
         )
         .all()

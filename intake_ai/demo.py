@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from intake_ai import directory
 from intake_ai.database import session, transaction
+from intake_ai.definitions_service import publish_once
 from intake_ai.errors import InvalidInput
 from intake_ai.models import Client, EncounterKind, Role, User
 
@@ -81,7 +82,9 @@ def seed_demo(
 
     if session().scalar(select(func.count()).select_from(User)):
         raise InvalidInput({"database": ["already has users: seed-demo only fills an empty one"]})
+    publish_once()
     rng = random.Random(seed)
+
     today = today or datetime.now(UTC)
     with transaction():
         logins = _create_staff(password)

@@ -42,7 +42,7 @@ def responses_of(client_id: int, definition: Definition) -> list[StoredResource]
             .where(
                 StoredResource.resource_type == "QuestionnaireResponse",
                 StoredResource.client_id == client_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.deleted.is_(False),
                 StoredResource.code.startswith(questionnaire_url(definition) + "|"),
             )
@@ -58,7 +58,7 @@ def response_for_encounter(encounter_id: int, definition: Definition) -> StoredR
             select(StoredResource).where(
                 StoredResource.resource_type == "QuestionnaireResponse",
                 StoredResource.encounter_id == encounter_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.deleted.is_(False),
                 StoredResource.code.startswith(questionnaire_url(definition) + "|"),
             )
@@ -116,8 +116,7 @@ def store_new(
     definition: Definition, answers: Answers, ctx: Contexts, author_id: int
 ) -> tuple[StoredResource, list[StoredResource]]:
     response, observations = build_records(definition, answers, ctx)
-    response_row = resource_store.save(response, author_id=author_id)
-    rows = resource_store.save_all(observations, author_id=author_id)
+    response_row, *rows = resource_store.insert_new([response, *observations], author_id=author_id)
     return response_row, rows
 
 
@@ -131,7 +130,7 @@ def extracted_rows(response_ref: str, definition: Definition) -> list[StoredReso
             select(StoredResource).where(
                 StoredResource.derived_from == response_ref,
                 StoredResource.resource_type == "Observation",
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.deleted.is_(False),
                 StoredResource.code.in_(extracted_codes(definition)),
             )

@@ -49,7 +49,7 @@ def current(resource_type: str, resource_id: str) -> StoredResource | None:
             select(StoredResource).where(
                 StoredResource.resource_type == resource_type,
                 StoredResource.resource_id == resource_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
             )
         )
         .first()
@@ -133,16 +133,13 @@ def save(
     ):
         raise Conflict(f"{kind}/{rid} has changed since version {expected_version} was read")
     version_id = 1 if previous is None else previous.version_id + 1
-    _stamp(resource, version_id, moment)
-    issues = validate(resource)
-    if issues:
-        raise InvalidInput({issue.path: [issue.message] for issue in issues})
+    values = row_values(resource, version_id, moment, author_id)
     db = session()
     if previous is not None:
         # Compare-and-set on the version we read: a concurrent writer makes this match nothing.
         result = db.execute(
             update(StoredResource)
-            .where(StoredResource.pk == previous.pk, StoredResource.is_current.is_(True))
+            .where(StoredResource.pk == previous.pk, StoredResource.is_current)
             .values(is_current=False, superseded_at=moment)
             .execution_options(synchronize_session=False)
         )
@@ -150,18 +147,7 @@ def save(
             raise Conflict(f"{kind}/{rid} was changed by someone else at the same time")
         previous.is_current = False
         previous.superseded_at = moment
-    entry = index_resource(resource)
-    row = StoredResource(
-        resource_type=kind,
-        resource_id=rid,
-        version_id=version_id,
-        is_current=True,
-        deleted=False,
-        last_updated=moment,
-        author_id=author_id,
-        content=to_bytes(resource),
-        **entry.__dict__,
-    )
+    row = StoredResource(**values)
     db.add(row)
     try:
         with db.begin_nested():
@@ -169,6 +155,60 @@ def save(
     except IntegrityError as error:
         raise Conflict(f"{kind}/{rid} was changed by someone else at the same time") from error
     return row
+
+
+def row_values(
+    resource: dict[str, Any],
+    version_id: int,
+    moment: datetime,
+    author_id: int | None = None,
+    *,
+    check: bool = True,
+) -> dict[str, Any]:
+    """The store row of one version: meta stamped, validated, indexed, serialised once.
+
+    ``check=False`` skips validation, for trusted bulk loads of resources that were
+    validated when first written (import) or built by the tested mappers (benchmarks).
+    """
+    _stamp(resource, version_id, moment)
+    if check:
+        issues = validate(resource)
+        if issues:
+            raise InvalidInput({issue.path: [issue.message] for issue in issues})
+    return {
+        "resource_type": resource["resourceType"],
+        "resource_id": resource["id"],
+        "version_id": version_id,
+        "is_current": True,
+        "deleted": False,
+        "last_updated": moment,
+        "author_id": author_id,
+        "content": to_bytes(resource),
+        **index_resource(resource).__dict__,
+    }
+
+
+def insert_new(
+    resources: Iterable[dict[str, Any]],
+    *,
+    author_id: int | None = None,
+    now: datetime | None = None,
+) -> list[StoredResource]:
+    """Store resources created together under ids no version exists for yet (a form's
+    response and the Observations extracted from it): one flush, no per-row lookups.
+
+    A clash with an existing id can only mean a concurrent duplicate; it fails the whole
+    unit of work (IntegrityError), which is what a half-written record must never avoid.
+    """
+    moment = now or utcnow()
+    rows = []
+    for resource in resources:
+        resource = dict(resource)
+        resource.setdefault("id", new_id())
+        rows.append(StoredResource(**row_values(resource, 1, moment, author_id)))
+    session().add_all(rows)
+    session().flush()
+    return rows
 
 
 def save_all(
@@ -225,7 +265,7 @@ def count_current(resource_type: str) -> int:
             .select_from(StoredResource)
             .where(
                 StoredResource.resource_type == resource_type,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.deleted.is_(False),
             )
         )

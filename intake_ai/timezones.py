@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 
 def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["INTAKE_AI_TIMEZONE"])
+    return _zone(current_app.config["INTAKE_AI_TIMEZONE"])
+
+
+@cache
+def _zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
 
 
 def from_local(naive: datetime) -> datetime:

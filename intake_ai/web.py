@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from intake_ai import audit, banner
 from intake_ai.auth.actors import page_actor
+from intake_ai.definitions_service import publish_once
 from intake_ai.errors import AccessDenied, Gone, NotFound
 from intake_ai.extension import PACKAGE_DIR, static_dir
 from intake_ai.models import Role
@@ -96,6 +97,8 @@ def guard_pages(blueprint: Blueprint, *, sign_in: bool = True) -> None:
     """Every page of ``blueprint``: signed-in users only, safe headers, our own error pages."""
     if sign_in:
         blueprint.before_request(_require_sign_in)
+        blueprint.before_request(publish_once)
+
     blueprint.after_request(secure_headers)
     blueprint.register_error_handler(AccessDenied, _denied)
     blueprint.register_error_handler(NotFound, _not_found)
@@ -109,6 +112,7 @@ def _template_context() -> dict[str, object]:
         "current_actor": page_actor(),
         "own_login": current_app.extensions["intake_ai"].own_login,
         "client_flags": banner.client_flags,
+        "plotly_version": PLOTLY_VERSION,
     }
 
 

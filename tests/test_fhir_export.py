@@ -155,5 +155,5 @@ def test_cli_export_counts_versions_when_asked(
             .where(StoredResource.resource_type == "Observation", StoredResource.deleted.is_(False))
         )
         if not all_versions:
-            query = query.where(StoredResource.is_current.is_(True))
+            query = query.where(StoredResource.is_current)
         assert len(lines) == session().scalar(query)

@@ -20,7 +20,7 @@ def _all_current(app) -> list[dict]:  # type: ignore[no-untyped-def]
             session()
             .scalars(
                 select(StoredResource).where(
-                    StoredResource.is_current.is_(True), StoredResource.deleted.is_(False)
+                    StoredResource.is_current, StoredResource.deleted.is_(False)
                 )
             )
             .all()

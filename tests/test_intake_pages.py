@@ -39,7 +39,7 @@ def _current(app, resource_type: str) -> list[dict]:  # type: ignore[no-untyped-
             .scalars(
                 select(StoredResource).where(
                     StoredResource.resource_type == resource_type,
-                    StoredResource.is_current.is_(True),
+                    StoredResource.is_current,
                 )
             )
             .all()

@@ -34,7 +34,7 @@ def current(app, resource_type: str, code: str | None = None) -> list[dict]:  # 
     with app.app_context():
         query = select(StoredResource).where(
             StoredResource.resource_type == resource_type,
-            StoredResource.is_current.is_(True),
+            StoredResource.is_current,
             StoredResource.deleted.is_(False),
         )
         if code:
@@ -236,7 +236,11 @@ def test_flags_show_on_every_client_page_until_acknowledged(app, client, followe
     assert parts["note"]["valueString"].startswith("Risk assessment done")
     assert parts["owner"]["valueReference"]["reference"] == f"Practitioner/{owner}"
     page = client.get(f"/clients/{client_id}").get_data(as_text=True)
-    assert "AI used during a crisis" not in page
+    banner = page[page.index("<body") : page.index('<main id="main">')]
+    open_card = page[page.index('id="flags"') : page.index('id="indicator"')]
+    assert "AI used during a crisis" not in banner + open_card
+    assert "Open flags for this client (2)" in banner  # the two "this session" flags remain
+
     assert "acknowledge" in audit_ops(app)
 
 

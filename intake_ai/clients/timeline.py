@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from fhir_mappings.definitions.intake import INTAKE
@@ -24,6 +25,9 @@ from fhir_mappings.response import answers_of
 from intake_ai import access, resource_store
 from intake_ai.answer_views import AnswerRow, describe
 from intake_ai.auth.actors import Actor
+from intake_ai.charts.embed import figure_json
+from intake_ai.charts.figures import Table, client_figures, client_table
+from intake_ai.charts.queries import client_trends
 from intake_ai.clients import service
 from intake_ai.database import session
 from intake_ai.forms_service import responses_of
@@ -132,6 +136,9 @@ class ClientTimeline:
     indicator: IndicatorView | None
     intake: StoredResource | None = None
     sessions: list[SessionEntry] = field(default_factory=list)
+    #: Chart name -> (title, figure JSON); and the same numbers as a table.
+    trends: dict[str, tuple[str, Markup]] = field(default_factory=dict)
+    trend_table: Table = field(default_factory=lambda: ([], []))
 
 
 def _names(refs: set[str]) -> dict[str, str]:
@@ -274,7 +281,15 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
         indicator=indicator_view(actor, latest) if latest is not None else None,
         may_record=access.is_clinician_of_record(actor, client_id),
     )
+    trends = client_trends(client_id)
+    if trends.sessions:
+        page.trends = {
+            name: (figure.layout.title.text, figure_json(figure))
+            for name, figure in client_figures(trends).items()
+        }
+        page.trend_table = client_table(trends)
     notes = {row.encounter_id: row for row in _all_notes(client_id)}
+
     for encounter in service.client_encounters(client_id):
         entry = SessionEntry(encounter)
         if intake is not None and intake.encounter_id == encounter.id:
@@ -292,7 +307,7 @@ def _all_notes(client_id: int) -> list[StoredResource]:
             select(StoredResource).where(
                 StoredResource.resource_type == "QuestionnaireResponse",
                 StoredResource.client_id == client_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.deleted.is_(False),
                 StoredResource.code.startswith(questionnaire_url(SESSION_NOTE) + "|"),
             )

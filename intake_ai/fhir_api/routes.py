@@ -10,6 +10,7 @@ from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from intake_ai.auth.actors import current_actor
 from intake_ai.auth.tokens import authenticate
 from intake_ai.database import transaction
+from intake_ai.definitions_service import publish_once
 from intake_ai.fhir_api import audit_events, errors, export, service, writes
 from intake_ai.fhir_api.errors import FHIR_JSON, FhirError
 
@@ -37,6 +38,7 @@ def _authenticate() -> None:
     limit = current_app.config["INTAKE_AI_FHIR_MAX_BODY"]
     if request.content_length is not None and request.content_length > limit:
         raise FhirError(413, f"The request body is larger than {limit} bytes.", code="too-long")
+    publish_once()
 
 
 @bp.after_request

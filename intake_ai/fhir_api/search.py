@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, tuple_
 
 from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.models import StoredResource
+from intake_ai.models.store import current_version
 
 ParamKind = Literal["token", "reference", "date", "uri"]
 HL7_SP = "http://hl7.org/fhir/SearchParameter/"
@@ -486,7 +487,7 @@ def where_clauses(search: Search) -> list[ColumnElement[bool]]:
     """Every filter of the search (access and paging are added by the caller)."""
     clauses: list[ColumnElement[bool]] = [
         StoredResource.resource_type == search.resource_type,
-        StoredResource.is_current.is_(True),
+        current_version(),
         StoredResource.deleted.is_(False),
     ]
     clauses += [_condition_clause(c) for c in search.conditions]

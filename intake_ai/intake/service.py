@@ -17,7 +17,6 @@ from fhir_mappings.response import answers_of
 from intake_ai import audit, forms_service, resource_store
 from intake_ai.auth.actors import Actor
 from intake_ai.database import session, utcnow
-from intake_ai.definitions_service import ensure_published
 from intake_ai.errors import AccessDenied, Conflict, InvalidInput
 from intake_ai.models import Client, ConsentState, Encounter, StoredResource, Supervision
 
@@ -115,7 +114,6 @@ def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
         consent = _store_consent(client, actor, "proposed", False, None)
         forms_service.discard_draft(encounter.id, FORM)
         return Stored(consent)
-    ensure_published()
     response_id = resource_store.new_id()
     ctx = forms_service.contexts(response_id, "completed", encounter, client, actor, utcnow())
     response, rows = forms_service.store_new(INTAKE, answers, ctx, actor.user.id)
@@ -160,7 +158,6 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
             }
         )
     previous = answers_of(INTAKE, resource_store.load(row))
-    ensure_published()
     ctx = forms_service.contexts(response_id, "amended", encounter, client, actor, utcnow())
     response, rows = forms_service.store_amendment(
         INTAKE, answers, ctx, actor.user.id, expected_version=base_version

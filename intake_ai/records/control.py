@@ -47,7 +47,7 @@ def _dependents(row: StoredResource) -> list[StoredResource]:
                 StoredResource.resource_type == "Observation",
                 StoredResource.client_id == row.client_id,
                 StoredResource.code == INDICATOR_REVIEW.code,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.deleted.is_(False),
             )
         )

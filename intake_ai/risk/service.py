@@ -86,7 +86,7 @@ def answer_sources(client_id: int) -> list[ClientRecord]:
             .where(
                 StoredResource.resource_type == "QuestionnaireResponse",
                 StoredResource.client_id == client_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.deleted.is_(False),
                 StoredResource.status != "entered-in-error",
             )
@@ -147,10 +147,23 @@ def _unchanged(before: dict[str, Any], after: dict[str, Any]) -> bool:
     return strip(before) == strip(after)
 
 
-def rescore(client_id: int, author_id: int | None) -> list[StoredResource]:
-    """Store the indicator of every record whose score or make-up changed."""
+def rescore(
+    client_id: int,
+    author_id: int | None,
+    since: datetime | None = None,
+    records: Sequence[ClientRecord] | None = None,
+) -> list[StoredResource]:
+    """Store the indicator of every record whose score or make-up changed.
+
+    Scores depend only on earlier sessions, so a change at ``since`` can only change the
+    indicators of sessions from then on; earlier ones are scored (their base scores feed
+    the trend rule) but not looked up or stored again.
+    """
     stored: list[StoredResource] = []
-    for scored in score_history(answer_sources(client_id)):
+    history = score_history(records if records is not None else answer_sources(client_id))
+    for scored in history:
+        if since is not None and scored.record.session_start < since:
+            continue
         observation_id = indicator_id(scored.record.row.resource_id)
         previous = resource_store.current("Observation", observation_id)
         status = "final" if previous is None else "amended"
@@ -197,7 +210,7 @@ def open_flags(client_id: int) -> list[dict[str, Any]]:
             .where(
                 StoredResource.resource_type == "Flag",
                 StoredResource.client_id == client_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.status == "active",
             )
             .order_by(StoredResource.effective)
@@ -221,7 +234,8 @@ def _raise(
         kind=trigger.kind,
         subject=client.patient_ref,
         encounter=encounter.encounter_ref if encounter else None,
-        start=fhir_datetime(utcnow()),
+        # The concern dates from the session where it came up (not when it was typed up).
+        start=fhir_datetime(min(encounter.start, utcnow()) if encounter else utcnow()),
         author=actor.user.practitioner_ref,
         source=trigger.source.ref if trigger.source.ref else None,
         reason=trigger.reason,
@@ -232,10 +246,13 @@ def _raise(
 
 
 def raise_flags(
-    actor: Actor, client: Client, encounter: Encounter, response: StoredResource
+    actor: Actor,
+    client: Client,
+    encounter: Encounter,
+    response: StoredResource,
+    records: Sequence[ClientRecord],
 ) -> list[StoredResource]:
     """Flags the record just stored raises; one open flag per kind and client is enough."""
-    records = answer_sources(client.id)
     position = next((i for i, r in enumerate(records) if r.row.pk == response.pk), None)
     if position is None:
         return []
@@ -328,7 +345,7 @@ def latest_indicator(client_id: int) -> StoredResource | None:
             .where(
                 StoredResource.resource_type == "Observation",
                 StoredResource.client_id == client_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.code == INDICATOR.code,
                 StoredResource.status.in_(INDICATOR_STATUSES),
             )
@@ -346,7 +363,7 @@ def reviews_of(indicator: StoredResource) -> list[dict[str, Any]]:
             .where(
                 StoredResource.resource_type == "Observation",
                 StoredResource.client_id == indicator.client_id,
-                StoredResource.is_current.is_(True),
+                StoredResource.is_current,
                 StoredResource.code == INDICATOR_REVIEW.code,
                 StoredResource.status == "final",
             )
@@ -410,5 +427,6 @@ def after_answers(
     actor: Actor, client: Client, encounter: Encounter, response: StoredResource
 ) -> None:
     """Recompute the indicator and raise flags from the answers just stored."""
-    rescore(client.id, actor.user.id)
-    raise_flags(actor, client, encounter, response)
+    records = answer_sources(client.id)
+    rescore(client.id, actor.user.id, since=encounter.start, records=records)
+    raise_flags(actor, client, encounter, response, records)

@@ -108,9 +108,6 @@ def submit(
     if note_for(encounter_id) is not None:
         raise InvalidInput({"form": ["This session already has a note: open it to edit it."]})
     _validate_review(review)
-    from intake_ai.definitions_service import ensure_published
-
-    ensure_published()
     response_id = resource_store.new_id()
     ctx = forms_service.contexts(response_id, "completed", encounter, client, actor, utcnow())
     response, rows = forms_service.store_new(SESSION_NOTE, answers, ctx, actor.user.id)

@@ -1,42 +1,228 @@
-"""What a supervisor sees: their supervisees' clients, by pseudonym."""
+"""The supervisor's dashboard: their supervisees' caseloads only, by pseudonym until opened.
+
+Numbers come from SQL aggregation (``queries.py``); the rules that read them (trend arrow,
+rising risk, small-group suppression) are small pure functions here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import Select, select
 
+from fhir_mappings.definitions.risk import BANDS, band_for, flag_kind
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.database import session
-from intake_ai.errors import AccessDenied
-from intake_ai.models import CareAssignment, Client, User
+from intake_ai.database import session, utcnow
+from intake_ai.errors import AccessDenied, InvalidInput
+from intake_ai.models import CareAssignment, Client, Supervision, User
+from intake_ai.supervision import queries
+from intake_ai.supervision.queries import Period
+
+#: Aggregates hide any group smaller than this (clinical content, section 4).
+MIN_GROUP = 5
+BAND_ORDER = {band.code: index for index, band in enumerate(BANDS)}
 
 
 @dataclass(frozen=True)
-class CaseloadEntry:
-    client: Client
-    clinician: User
+class Score:
+    when: datetime
+    score: int
+
+    @property
+    def band(self) -> str:
+        return band_for(self.score).code
+
+
+def trend_arrow(scores: Sequence[Score]) -> str:
+    """↑, ↓ or → comparing the latest score with the one before (newest first)."""
+    if len(scores) < 2:
+        return "new"
+    change = scores[0].score - scores[1].score
+    return "↑" if change > 0 else "↓" if change < 0 else "→"
+
+
+def rising_reasons(scores: Sequence[Score], window: timedelta = timedelta(days=30)) -> list[str]:
+    """Why a client counts as rising risk (newest score first); empty if they do not."""
+    if not scores:
+        return []
+    latest = scores[0]
+    reasons = []
+    if len(scores) >= 2 and BAND_ORDER[latest.band] > BAND_ORDER[scores[1].band]:
+        reasons.append(
+            f"band up: {scores[1].band.removeprefix('band-')} → {latest.band.removeprefix('band-')}"
+        )
+    recent = [s.score for s in scores[1:] if s.when >= latest.when - window]
+    if recent and latest.score - min(recent) >= 3:
+        reasons.append(f"score +{latest.score - min(recent)} within 30 days")
+    if len(scores) >= 2 and latest.band == scores[1].band == "band-high":
+        reasons.append("two high notes in a row")
+    return reasons
+
+
+def suppress_small(counts: dict[str, int], minimum: int = MIN_GROUP) -> dict[str, int | None]:
+    """Counts with every group under ``minimum`` hidden (None), so no small group shows."""
+    return {key: (n if n >= minimum else None) for key, n in counts.items()}
+
+
+@dataclass
+class CaseloadRow:
+    client_id: int
+    pseudonym: str
+    clinician: str
+    score: int | None
+    band: str | None
+    arrow: str
+    last_note: datetime | None
+    open_flags: int
+    review_now: int
+    oldest_flag_days: int | None
+    overridden: bool
+    rising: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
+class QueuedFlag:
+    client_id: int
+    pseudonym: str
+    clinician: str
+    display: str
+    hours: int
+
+
+@dataclass
 class Dashboard:
-    caseload: list[CaseloadEntry]
+    rows: list[CaseloadRow]
+    queue: list[QueuedFlag]
+    queue_hours: int
+    not_discussed: list[CaseloadRow]
+    #: (clinician, reviews, overrides): a calibration aid, never a performance score.
+    override_rates: list[tuple[str, int, int]]
+    bands: dict[str, int | None]
+    purposes: dict[str, int | None]
+    supervisees: list[User]
+    clinician_id: int | None
+    period: Period
+
+    @property
+    def rising(self) -> list[CaseloadRow]:
+        return [row for row in self.rows if row.rising]
 
 
-def dashboard(actor: Actor) -> Dashboard:
+def supervisees(actor: Actor) -> list[User]:
+    return list(
+        session().scalars(
+            select(User)
+            .join(Supervision, Supervision.clinician_id == User.id)
+            .where(Supervision.supervisor_id == actor.user.id)
+            .order_by(User.display_name)
+        )
+    )
+
+
+def _caseload(actor: Actor, clinician_id: int | None) -> Select[int]:
+    visible = access.visible_client_ids(actor)
+    if clinician_id is None:
+        return visible
+    return select(CareAssignment.client_id).where(
+        CareAssignment.clinician_id == clinician_id, CareAssignment.client_id.in_(visible)
+    )
+
+
+def _row_order(row: CaseloadRow) -> tuple[int, int, int, str]:
+    band_rank = BAND_ORDER.get(row.band or "", -1)
+    return (-row.review_now, -band_rank, -row.open_flags, row.pseudonym)
+
+
+def dashboard(
+    actor: Actor, clinician_id: int | None = None, period: Period | None = None
+) -> Dashboard:
     if not access.is_supervisor(actor):
         raise AccessDenied("The caseload dashboard is for supervisors.")
-    rows = (
+    period = period or Period()
+    team = supervisees(actor)
+    if clinician_id is not None and clinician_id not in {u.id for u in team}:
+        raise InvalidInput({"clinician": ["Choose one of your supervisees."]})
+    caseload = _caseload(actor, clinician_id)
+    now = utcnow()
+    clients = (
         session()
         .execute(
-            select(Client, User)
+            select(Client.id, Client.pseudonym, User.display_name)
             .join(CareAssignment, CareAssignment.client_id == Client.id)
             .join(User, User.id == CareAssignment.clinician_id)
-            .where(Client.id.in_(access.visible_client_ids(actor)))
-            .order_by(User.display_name, Client.pseudonym)
+            .where(Client.id.in_(caseload))
+            .order_by(Client.pseudonym)
         )
         .all()
     )
+    scores: dict[int, list[Score]] = {}
+    latest_ref: dict[int, str] = {}
+    for client_id, when, score, indicator_id in queries.recent_scores(caseload, period):
+        scores.setdefault(client_id, []).append(Score(when, score))
+        latest_ref.setdefault(client_id, f"Observation/{indicator_id}")
+    reviews = queries.latest_reviews(caseload)
+    notes = queries.last_note_dates(caseload, period)
+    flags = queries.open_flags(caseload)
+    rows = []
+    for client_id, pseudonym, clinician in clients:
+        history = scores.get(client_id, [])
+        latest = history[0] if history else None
+        reviewed = reviews.get(latest_ref.get(client_id, ""))
+        open_flags = flags.get(client_id)
+        rows.append(
+            CaseloadRow(
+                client_id=client_id,
+                pseudonym=pseudonym,
+                clinician=clinician,
+                score=latest.score if latest else None,
+                band=latest.band if latest else None,
+                arrow=trend_arrow(history),
+                last_note=notes.get(client_id),
+                open_flags=open_flags.count if open_flags else 0,
+                review_now=open_flags.review_now if open_flags else 0,
+                oldest_flag_days=(now - open_flags.oldest).days if open_flags else None,
+                overridden=bool(latest and reviewed and reviewed != latest.band),
+                rising=rising_reasons(history),
+            )
+        )
+    rows.sort(key=_row_order)
+    by_id = {row.client_id: row for row in rows}
+    hours = int(current_app.config["INTAKE_AI_FLAG_QUEUE_HOURS"])
+    queue = [
+        QueuedFlag(
+            client_id,
+            by_id[client_id].pseudonym,
+            by_id[client_id].clinician,
+            flag_kind(code).display,
+            int((now - raised).total_seconds() // 3600),
+        )
+        for client_id, _flag_id, code, raised in queries.review_now_queue(
+            caseload, now - timedelta(hours=hours)
+        )
+        if client_id in by_id
+    ]
+    names = {u.id: u.display_name for u in team}
+    band_counts: dict[str, int] = {band.code: 0 for band in BANDS}
+    for row in rows:
+        if row.band:
+            band_counts[row.band] += 1
     audit.record("search-type", "Client", detail="supervisor dashboard")
-    return Dashboard([CaseloadEntry(client, clinician) for client, clinician in rows])
+    return Dashboard(
+        rows=rows,
+        queue=queue,
+        queue_hours=hours,
+        not_discussed=[by_id[c] for c in queries.not_discussed_running(caseload) if c in by_id],
+        override_rates=[
+            (names.get(author, "former clinician"), n, o)
+            for author, n, o in queries.override_rates(caseload, period)
+        ],
+        bands=suppress_small(band_counts),
+        purposes=suppress_small(queries.purpose_mix(caseload, period)),
+        supervisees=team,
+        clinician_id=clinician_id,
+        period=period,
+    )

@@ -1,0 +1,1 @@
+"""Trend charts: SQL aggregation (queries.py) and pure figure builders (figures.py)."""

@@ -1,0 +1,255 @@
+"""The supervisor dashboard's numbers, aggregated in SQL over the store's index columns.
+
+Each query is limited to the caseload subquery it is given (the access policy's), and
+reads only index columns: the stored JSON is never loaded to build the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+
+from fhir_mappings.definitions import answer_lists as lists
+from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, INDICATOR, INDICATOR_REVIEW
+from intake_ai.database import session
+from intake_ai.models import StoredResource
+from intake_ai.models.store import current_version
+
+R = StoredResource
+REVIEW_NOW = tuple(k.code for k in FLAG_KINDS if k.urgency == "review-now")
+#: How many recent indicators per client the trend rules look at.
+RECENT = 4
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def clauses(self, column: Any) -> list[ColumnElement[bool]]:
+        found = []
+        if self.start is not None:
+            found.append(column >= self.start)
+        if self.end is not None:
+            found.append(column < self.end)
+        return found
+
+
+def _live(resource_type: str) -> list[ColumnElement[bool]]:
+    return [
+        R.resource_type == resource_type,
+        current_version(),
+        R.deleted.is_(False),
+        or_(R.status.is_(None), R.status != "entered-in-error"),
+    ]
+
+
+def band_of(score: ColumnElement[float]) -> ColumnElement[str]:
+    """The band of a score, in SQL, from the same band table the rules use."""
+    return case(
+        *((score <= band.high, literal(band.code)) for band in BANDS[:-1]),
+        else_=literal(BANDS[-1].code),
+    )
+
+
+def recent_scores(caseload: Select[int], period: Period) -> list[tuple[int, datetime, int, str]]:
+    """(client, session date, score, indicator id) of each client's latest indicators."""
+    ranked = (
+        select(
+            R.client_id,
+            R.effective,
+            R.value_num,
+            R.resource_id,
+            func.row_number()
+            .over(partition_by=R.client_id, order_by=(R.effective.desc(), R.pk.desc()))
+            .label("rn"),
+        )
+        .where(
+            *_live("Observation"),
+            R.code == INDICATOR.code,
+            R.client_id.in_(caseload),
+            *period.clauses(R.effective),
+        )
+        .subquery()
+    )
+    rows = (
+        session()
+        .execute(
+            select(ranked.c.client_id, ranked.c.effective, ranked.c.value_num, ranked.c.resource_id)
+            .where(ranked.c.rn <= RECENT)
+            .order_by(ranked.c.client_id, ranked.c.effective.desc(), ranked.c.rn)
+        )
+        .all()
+    )
+    return [(c, e, int(s or 0), i) for c, e, s, i in rows]
+
+
+def latest_reviews(caseload: Select[int]) -> dict[str, str]:
+    """Indicator reference -> the band of its latest review."""
+    ranked = (
+        select(
+            R.derived_from,
+            R.value_code,
+            func.row_number().over(partition_by=R.derived_from, order_by=R.pk.desc()).label("rn"),
+        )
+        .where(*_live("Observation"), R.code == INDICATOR_REVIEW.code, R.client_id.in_(caseload))
+        .subquery()
+    )
+    rows = (
+        session()
+        .execute(select(ranked.c.derived_from, ranked.c.value_code).where(ranked.c.rn == 1))
+        .all()
+    )
+    return {ref: band for ref, band in rows if ref and band}
+
+
+def last_note_dates(caseload: Select[int], period: Period) -> dict[int, datetime]:
+    rows = (
+        session()
+        .execute(
+            select(R.client_id, func.max(R.effective))
+            .where(
+                *_live("Observation"),
+                R.code == "session-note-panel",
+                R.client_id.in_(caseload),
+                *period.clauses(R.effective),
+            )
+            .group_by(R.client_id)
+        )
+        .all()
+    )
+    return {client: when for client, when in rows if client is not None and when is not None}
+
+
+@dataclass(frozen=True)
+class OpenFlags:
+    count: int
+    review_now: int
+    oldest: datetime
+
+
+def open_flags(caseload: Select[int]) -> dict[int, OpenFlags]:
+    urgent = func.sum(case((R.code.in_(REVIEW_NOW), 1), else_=0))
+    rows = (
+        session()
+        .execute(
+            select(R.client_id, func.count(), urgent, func.min(R.effective))
+            .where(*_live("Flag"), R.status == "active", R.client_id.in_(caseload))
+            .group_by(R.client_id)
+        )
+        .all()
+    )
+    return {client: OpenFlags(n, int(u or 0), oldest) for client, n, u, oldest in rows}
+
+
+def review_now_queue(
+    caseload: Select[int], older_than: datetime
+) -> list[tuple[int, str, str, datetime]]:
+    """(client, flag id, flag code, raised) of unacknowledged "review now" flags, oldest first."""
+    return [
+        (client, flag_id, code, raised)
+        for client, flag_id, code, raised in session()
+        .execute(
+            select(R.client_id, R.resource_id, R.code, R.effective)
+            .where(
+                *_live("Flag"),
+                R.status == "active",
+                R.code.in_(REVIEW_NOW),
+                R.client_id.in_(caseload),
+                R.effective <= older_than,
+            )
+            .order_by(R.effective)
+        )
+        .all()
+        if client is not None and code is not None and raised is not None
+    ]
+
+
+def not_discussed_running(caseload: Select[int], runs: int = 3) -> list[int]:
+    """Clients whose last ``runs`` notes all say AI use was "not discussed"."""
+    ranked = (
+        select(
+            R.client_id,
+            R.value_code,
+            func.row_number()
+            .over(partition_by=R.client_id, order_by=(R.effective.desc(), R.pk.desc()))
+            .label("rn"),
+        )
+        .where(*_live("Observation"), R.code == "any-use", R.client_id.in_(caseload))
+        .subquery()
+    )
+    not_discussed = func.sum(case((ranked.c.value_code == lists.USE_NOT_DISCUSSED, 1), else_=0))
+    rows = (
+        session()
+        .execute(
+            select(ranked.c.client_id)
+            .where(ranked.c.rn <= runs)
+            .group_by(ranked.c.client_id)
+            .having(and_(func.count() == runs, not_discussed == runs))
+        )
+        .all()
+    )
+    return [client for (client,) in rows]
+
+
+def override_rates(caseload: Select[int], period: Period) -> list[tuple[int, int, int]]:
+    """(clinician, reviews, overrides) over reviews of indicators in the period."""
+    review = R.__table__.alias("review")
+    indicator = R.__table__.alias("indicator")
+    overridden = review.c.value_code != band_of(indicator.c.value_num)
+    rows = (
+        session()
+        .execute(
+            select(review.c.author_id, func.count(), func.sum(case((overridden, 1), else_=0)))
+            .select_from(
+                review.join(
+                    indicator,
+                    # Match on the indicator's own columns (the reference minus its
+                    # "Observation/" prefix), so its unique index answers each lookup.
+                    and_(
+                        indicator.c.resource_type == "Observation",
+                        indicator.c.resource_id
+                        == func.substr(review.c.derived_from, len("Observation/") + 1),
+                    ),
+                )
+            )
+            .where(
+                review.c.resource_type == "Observation",
+                review.c.code == INDICATOR_REVIEW.code,
+                review.c.is_current,
+                review.c.deleted.is_(False),
+                review.c.status == "final",
+                indicator.c.is_current,
+                review.c.client_id.in_(caseload),
+                *period.clauses(indicator.c.effective),
+            )
+            .group_by(review.c.author_id)
+        )
+        .all()
+    )
+    return [(author, n, int(o or 0)) for author, n, o in rows if author is not None]
+
+
+def purpose_mix(caseload: Select[int], period: Period) -> dict[str, int]:
+    """Purpose -> how many clients named it (intake: sometimes or often; notes: main)."""
+    purpose = case((R.code == "main-purposes", R.value_code), else_=R.code)
+    rows = (
+        session()
+        .execute(
+            select(purpose.label("purpose"), func.count(func.distinct(R.client_id)))
+            .where(
+                *_live("Observation"),
+                R.client_id.in_(caseload),
+                *period.clauses(R.effective),
+                # An IN list the code index can serve; then keep the answers that name a purpose.
+                R.code.in_(("main-purposes", *lists.PURPOSES.codes)),
+                or_(R.code == "main-purposes", R.value_code.in_(("freq-sometimes", "freq-often"))),
+            )
+            .group_by(purpose)
+        )
+        .all()
+    )
+    return {code: n for code, n in rows if code}

@@ -1,0 +1,122 @@
+"""The supervisor dashboard: own supervisees only, filters, queue, signals, suppression."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import AuthActions
+from tests.intake_helpers import CALM_NOTE, FULL_INTAKE, WORRYING_NOTE, submit_intake, submit_note
+
+START = datetime(2026, 8, 3, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def team(app, make):  # type: ignore[no-untyped-def]
+    """Two supervisors; sup-1 supervises dr-a and dr-b, sup-2 supervises dr-c."""
+    make.user("supervisor", "sup-1")
+    make.user("supervisor", "sup-2")
+    for clinician, supervisor in (("dr-a", "sup-1"), ("dr-b", "sup-1"), ("dr-c", "sup-2")):
+        make.user("clinician", clinician, supervisor=supervisor)
+    clients: dict[str, list[int]] = {}
+    for clinician, count in (("dr-a", 4), ("dr-b", 2), ("dr-c", 2)):
+        web = app.test_client()
+        AuthActions(web).login(clinician)
+        for n in range(count):
+            client_id = make.client(clinician, ehr_id=f"{clinician}-{n}")
+            clients.setdefault(clinician, []).append(client_id)
+            submit_intake(web, make.encounter(client_id, clinician, start=START), FULL_INTAKE)
+            for week in (1, 2, 3):
+                note = WORRYING_NOTE if (n == 0 and week == 3) else CALM_NOTE
+                if n == 1:
+                    note = {"any-use": "use-not-discussed"}
+                encounter = make.encounter(
+                    client_id, clinician, start=START + timedelta(weeks=week)
+                )
+                review = (
+                    {"review": "override", "band": "band-low", "reason": "Known pattern"}
+                    if (clinician == "dr-a" and week == 1)
+                    else {"review": "agree"}
+                )
+                submit_note(web, encounter, note, review=review)
+    return clients
+
+
+def page(client, url: str) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def client_links(html: str) -> set[int]:
+    return {int(n) for n in re.findall(r'href="/clients/(\d+)"', html)}
+
+
+def test_only_own_supervisees_clients_appear(client, auth, team) -> None:
+    auth.login("sup-1")
+    html = page(client, "/supervision")
+    shown = client_links(html)
+    assert shown == set(team["dr-a"] + team["dr-b"])
+    assert not shown & set(team["dr-c"])
+    assert "Client " in html and "EHR" not in html  # pseudonyms, not names or EHR ids
+
+
+def test_filters_by_clinician_and_date_range(client, auth, team) -> None:
+    auth.login("sup-1")
+    html = page(client, "/supervision")
+    from intake_ai.database import session  # noqa: F401
+
+    dr_b = re.search(r'<option value="(\d+)"[^>]*>Dr-B</option>', html).group(1)
+    only_b = page(client, f"/supervision?clinician={dr_b}")
+    assert client_links(only_b) == set(team["dr-b"])
+    early = page(client, "/supervision?from=2026-08-01&to=2026-08-05")
+    assert "first score" in early  # only the intake's score falls in the range
+    refused = client.get("/supervision?clinician=99999&from=soon")
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "Choose one of your supervisees." in text and "Give a date as YYYY-MM-DD." in text
+
+
+def test_review_now_queue_respects_the_configured_age(app, client, auth, team) -> None:
+    auth.login("sup-1")
+    html = page(client, "/supervision")
+    queue = html[html.index('id="queue"') : html.index('id="rising"')]
+    assert "AI used during a crisis" in queue  # raised weeks ago (at its session)
+    app.config["INTAKE_AI_FLAG_QUEUE_HOURS"] = 24 * 365 * 10
+    html = page(client, "/supervision")
+    queue = html[html.index('id="queue"') : html.index('id="rising"')]
+    assert "None." in queue
+
+
+def test_quality_signals_and_override_rate(client, auth, team) -> None:
+    auth.login("sup-1")
+    html = page(client, "/supervision")
+    quality = html[html.index('id="quality"') : html.index('id="aggregates"')]
+    not_discussed = quality[: quality.index("Override rate")]
+    assert client_links(not_discussed) == {team["dr-a"][1], team["dr-b"][1]}
+    assert "calibration aid" in quality
+    row = re.search(r"<td>Dr-A</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)%</td>", quality)
+    assert row is not None
+    reviews, overrides, _rate = (int(x) for x in row.groups())
+    assert reviews == 12 and overrides >= 1
+
+
+def test_small_groups_are_hidden_in_aggregates(client, auth, team) -> None:
+    auth.login("sup-1")
+    html = page(client, "/supervision")
+    aggregates = html[html.index('id="aggregates"') :]
+    assert "fewer than 5" in aggregates
+    counts = [int(n) for n in re.findall(r"<td>(\d+)</td></tr>", aggregates)]
+    assert counts and all(n >= 5 for n in counts)
+
+
+def test_clinicians_cannot_open_the_dashboard_and_pages_set_a_csp(client, auth, team) -> None:
+    auth.login("dr-a")
+    assert client.get("/supervision").status_code == 403
+    response = client.get(f"/clients/{team['dr-a'][0]}")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-eval" not in policy
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["Cache-Control"] == "no-store"
