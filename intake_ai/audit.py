@@ -91,8 +91,13 @@ def record(
     detail: str | None = None,
     actor: Any = None,
 ) -> None:
-    """Add an audit entry to the current unit of work."""
-    session().add(AuditRecord(**_values(operation, entity, client_id, outcome, detail, actor)))
+    """Add an audit entry to the current transaction (it commits or rolls back with it).
+
+    A plain INSERT rather than an ORM object: every API call writes one, and the unit of
+    work's flush costs more than the row.
+    """
+    values = _values(operation, entity, client_id, outcome, detail, actor)
+    session().execute(insert(AuditRecord), [values])
 
 
 def record_refusal(

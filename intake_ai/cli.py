@@ -187,6 +187,21 @@ def export_command(
         click.echo(f"{count:>9}  {path}")
 
 
+@click.command("import")
+@with_appcontext
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def import_command(folder: str) -> None:
+    """Load an `export --all-versions` folder into an empty database (moving databases)."""
+    from intake_ai.bulk_files import import_folder
+
+    try:
+        counts = import_folder(Path(folder), progress=_progress)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    for name, count in counts.items():
+        click.echo(f"{count:>9}  {name}")
+
+
 def _progress(label: str, total: int) -> Any:
     return click.progressbar(length=total, label=f"{label:<22}", show_pos=True, file=sys.stderr)
 
@@ -198,6 +213,7 @@ COMMANDS = [
     create_client_command,
     seed_demo_command,
     export_command,
+    import_command,
 ]
 
 

@@ -34,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_AI_CLI_GROUP": None,
     #: The clinic's time zone: session times are entered and shown in it, stored in UTC.
     "INTAKE_AI_TIMEZONE": "UTC",
+    #: Re-validate (fhir.resources) every resource the module builds before storing it.
+    #: Input from outside is always validated where it arrives (the API's resources, the
+    #: forms' answers); this re-checks the module's own builders, whose output the test
+    #: suite validates (it turns this on). Costs about a third of a submission's time.
+    "INTAKE_AI_VALIDATE_STORED": False,
     #: werkzeug password hashing method (scrypt; tests use a cheaper one).
     "INTAKE_AI_PASSWORD_HASH_METHOD": "scrypt",
     #: Free-text limits: any longer answer is refused with a field message.

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -65,11 +66,34 @@ def engine() -> Engine:
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One unit of work: commit once at the end, roll back everything on any error."""
+    """One unit of work: commit once at the end, roll back everything on any error.
+
+    Two writers storing the same version of a record at once break the store's unique
+    (type, id, version) constraint; that surfaces as ``Conflict``, never as a crash.
+    """
     db_session = session()
     try:
         yield db_session
         db_session.commit()
+    except IntegrityError as error:
+        db_session.rollback()
+        if _is_version_clash(error):
+            from intake_ai.errors import Conflict
+
+            raise Conflict(
+                "Someone else saved this record at the same time; reload it and try again."
+            ) from error
+        raise
     except BaseException:
         db_session.rollback()
         raise
+
+
+def _is_version_clash(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return (
+        "unique" in text
+        and "intake_resource" in text
+        and "version_id" in text
+        or "uq_intake_resource_resource_type_resource_id_version_id" in text
+    )

@@ -20,6 +20,7 @@ from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, value_sets
 from intake_ai import resource_store
 from intake_ai.database import engine, session, transaction
+from intake_ai.errors import Conflict
 from intake_ai.models import StoredResource
 
 
@@ -46,8 +47,15 @@ def publish_once() -> None:
     url = str(engine().url)
     if url in flags:
         return
-    with transaction():
-        ensure_published()
+    for attempt in range(3):
+        try:
+            with transaction():
+                ensure_published()
+            break
+        except Conflict:
+            # Another process published the same version at the same moment: look again.
+            if attempt == 2:
+                raise
     flags.add(url)
 
 

@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from intake_ai.config import apply_defaults
 from intake_ai.models import User
+from intake_ai.untrusted import RowIdConverter, keep_form_bytes, row_id
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -78,7 +79,11 @@ class IntakeAI:
         app.extensions["intake_ai"] = IntakeAIState(
             db=db, current_user=resolver, own_login=own_login
         )
+        # First of all hooks: CSRF protection parses the form before the module's hooks run.
+        app.before_request_funcs.setdefault(None, []).insert(0, keep_form_bytes)
         _install_csrf(app)
+
+        app.url_map.converters.setdefault("intake_id", RowIdConverter)
         _register_blueprints(app, own_login=own_login)
         from intake_ai.cli import register_commands
 
@@ -102,7 +107,9 @@ def _install_login(app: Flask) -> Callable[[], User | None]:
 
     @manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = session().get(User, int(user_id)) if user_id.isdigit() else None
+        number = row_id(user_id)
+        user = session().get(User, number) if number is not None else None
+
         return user if user is not None and user.active else None
 
     manager.init_app(app)

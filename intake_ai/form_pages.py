@@ -42,7 +42,7 @@ class FormPages:
             return form_data(self.definition, request.form)
         try:
             data = json.loads(request.form["answers"])
-        except ValueError:
+        except (ValueError, RecursionError):  # tampered with: not JSON, or nested to exhaustion
             data = None
         if not isinstance(data, dict):
             raise InvalidInput(

@@ -116,7 +116,9 @@ def store_new(
     definition: Definition, answers: Answers, ctx: Contexts, author_id: int
 ) -> tuple[StoredResource, list[StoredResource]]:
     response, observations = build_records(definition, answers, ctx)
-    response_row, *rows = resource_store.insert_new([response, *observations], author_id=author_id)
+    # The response first, then what was extracted from it: one unit of work either way.
+    [response_row] = resource_store.insert_new([response], author_id=author_id)
+    rows = resource_store.insert_new(observations, author_id=author_id)
     return response_row, rows
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from fhir_mappings.codes import SENSITIVE_SECURITY
 from fhir_mappings.datetimes import fhir_instant
@@ -33,6 +33,11 @@ def new_id() -> str:
 
 def to_bytes(resource: dict[str, Any]) -> bytes:
     return json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def to_instant(moment: datetime) -> datetime:
+    """To the millisecond: the column says exactly what meta.lastUpdated says."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def load(row: StoredResource) -> dict[str, Any]:
@@ -117,13 +122,14 @@ def save(
     author_id: int | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
+    check: bool | None = None,
 ) -> StoredResource:
     """Store a new resource (no id, or an id never used) or a new version of an existing one.
 
     ``expected_version``: the version the writer based its change on; if another writer got
     there first the write fails with ``Conflict`` (HTTP 412 / a message on the page).
     """
-    moment = now or utcnow()
+    moment = to_instant(now or utcnow())
     resource = dict(resource)
     resource.setdefault("id", new_id())
     kind, rid = resource["resourceType"], resource["id"]
@@ -133,7 +139,8 @@ def save(
     ):
         raise Conflict(f"{kind}/{rid} has changed since version {expected_version} was read")
     version_id = 1 if previous is None else previous.version_id + 1
-    values = row_values(resource, version_id, moment, author_id)
+    values = row_values(resource, version_id, moment, author_id, check=check)
+
     db = session()
     if previous is not None:
         # Compare-and-set on the version we read: a concurrent writer makes this match nothing.
@@ -149,11 +156,9 @@ def save(
         previous.superseded_at = moment
     row = StoredResource(**values)
     db.add(row)
-    try:
-        with db.begin_nested():
-            db.flush()
-    except IntegrityError as error:
-        raise Conflict(f"{kind}/{rid} was changed by someone else at the same time") from error
+    # A concurrent writer of the same version breaks the unique constraint here or at
+    # commit; the unit of work turns that into Conflict (see database.transaction).
+    db.flush()
     return row
 
 
@@ -163,14 +168,17 @@ def row_values(
     moment: datetime,
     author_id: int | None = None,
     *,
-    check: bool = True,
+    check: bool | None = None,
 ) -> dict[str, Any]:
-    """The store row of one version: meta stamped, validated, indexed, serialised once.
+    """The store row of one version: meta stamped, indexed, serialised once.
 
-    ``check=False`` skips validation, for trusted bulk loads of resources that were
-    validated when first written (import) or built by the tested mappers (benchmarks).
+    Validated when ``check`` is true, or when it is None and INTAKE_AI_VALIDATE_STORED is
+    set; ``check=False`` is for bulk loads of resources validated when first written.
     """
+    moment = to_instant(moment)
     _stamp(resource, version_id, moment)
+    if check is None:
+        check = bool(current_app.config.get("INTAKE_AI_VALIDATE_STORED"))
     if check:
         issues = validate(resource)
         if issues:
@@ -200,7 +208,7 @@ def insert_new(
     A clash with an existing id can only mean a concurrent duplicate; it fails the whole
     unit of work (IntegrityError), which is what a half-written record must never avoid.
     """
-    moment = now or utcnow()
+    moment = to_instant(now or utcnow())
     rows = []
     for resource in resources:
         resource = dict(resource)

@@ -29,6 +29,7 @@ from intake_ai.errors import AccessDenied, Gone, NotFound
 from intake_ai.extension import PACKAGE_DIR, static_dir
 from intake_ai.models import Role
 from intake_ai.timezones import to_local
+from intake_ai.untrusted import unreadable_field
 
 #: Static files and templates; no sign-in, since the login page needs its stylesheet too.
 assets = Blueprint(
@@ -72,6 +73,18 @@ def _require_sign_in() -> BaseResponse | None:
     abort(401)
 
 
+def _refuse_garbled_text() -> tuple[str, int] | None:
+    where = unreadable_field(request)
+    if where is None:
+        return None
+    message = (
+        f"The field '{where}' holds text that is not valid UTF-8 or holds control characters, "
+        "so nothing was saved. "
+        "Go back, retype that field and submit again."
+    )
+    return render_template("intake_ai/error.html", title="Unreadable text", message=message), 400
+
+
 def _denied(error: AccessDenied) -> tuple[str, int]:
     audit.record_refusal("view", request.path[:160], detail=f"{request.method} refused")
     return render_template("intake_ai/error.html", title="Not permitted", message=str(error)), 403
@@ -98,7 +111,7 @@ def guard_pages(blueprint: Blueprint, *, sign_in: bool = True) -> None:
     if sign_in:
         blueprint.before_request(_require_sign_in)
         blueprint.before_request(publish_once)
-
+    blueprint.before_request(_refuse_garbled_text)
     blueprint.after_request(secure_headers)
     blueprint.register_error_handler(AccessDenied, _denied)
     blueprint.register_error_handler(NotFound, _not_found)

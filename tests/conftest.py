@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,7 +26,14 @@ from intake_ai.database import Base, session, transaction
 #: Fixtures defined beside their helpers (the `world` clinic of the API tests).
 pytest_plugins = ["tests.api_world"]
 
+# The same examples on every run, so the suite's verdict never depends on luck; run with
+# HYPOTHESIS_PROFILE=explore to search afresh with ten times as many.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
 GIVEN_URL = os.environ.get("INTAKE_AI_DATABASE_URL", "")
+
 
 ON_POSTGRES = GIVEN_URL.startswith("postgresql")
 PASSWORD = "correct-horse-1"
@@ -38,6 +46,8 @@ def base_config(database_url: str) -> dict[str, Any]:
         "INTAKE_AI_DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "INTAKE_AI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Every resource any test writes is validated with fhir.resources before storing.
+        "INTAKE_AI_VALIDATE_STORED": True,
     }
 
 
@@ -207,3 +217,45 @@ def auth(client: FlaskClient) -> AuthActions:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def postgres_server_url() -> str | None:
+    """A PostgreSQL server for tests that need one beside the suite's database, if reachable.
+
+    INTAKE_AI_TEST_PG_URL names it (CI sets it); otherwise the suite's own URL if that is
+    PostgreSQL, else the local default server when it answers.
+    """
+    for candidate in (
+        os.environ.get("INTAKE_AI_TEST_PG_URL"),
+        GIVEN_URL if ON_POSTGRES else None,
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    ):
+        if not candidate:
+            continue
+        try:
+            engine = create_engine(candidate, connect_args={"connect_timeout": 2})
+            with engine.connect():
+                pass
+            engine.dispose()
+            return candidate
+        except Exception:  # noqa: BLE001 - any failure means "no server here"
+            continue
+    return None
+
+
+def fresh_database(server_url: str | None, folder) -> tuple[str, Any]:  # type: ignore[no-untyped-def]
+    """A new empty database: on the PostgreSQL server if given, else a SQLite file."""
+    if server_url is None:
+        return f"sqlite:///{folder}/fresh-{uuid.uuid4().hex[:6]}.sqlite3", lambda: None
+    url = make_url(server_url)
+    name = f"intake_ai_fresh_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop

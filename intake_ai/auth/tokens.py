@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from intake_ai.auth.actors import Actor
 from intake_ai.auth.scopes import parse_scopes
@@ -49,9 +50,14 @@ def authenticate(authorization: str | None) -> Actor | None:
         return None
     token = (
         session()
-        .scalars(select(ApiToken).where(ApiToken.token_hash == digest(secret.strip())))
+        .scalars(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user))  # one query, not two: every API call asks
+            .where(ApiToken.token_hash == digest(secret.strip()))
+        )
         .first()
     )
+
     if token is None or token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():

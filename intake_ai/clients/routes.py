@@ -45,7 +45,7 @@ def register() -> str | Response:
     return render_template("intake_ai/clients/register.html", form=form)
 
 
-@bp.route("/clients/<int:client_id>")
+@bp.route("/clients/<intake_id:client_id>")
 def client_page(client_id: int) -> str:
     from intake_ai.clients.timeline import build_timeline
 
@@ -55,7 +55,7 @@ def client_page(client_id: int) -> str:
     return render_template("intake_ai/clients/client.html", page=page, session_form=form)
 
 
-@bp.route("/clients/<int:client_id>/sessions", methods=["POST"])
+@bp.route("/clients/<intake_id:client_id>/sessions", methods=["POST"])
 def new_session(client_id: int) -> str | Response:
     form = SessionForm()
     if not form.validate_on_submit():

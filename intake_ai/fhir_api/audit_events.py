@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -19,6 +20,7 @@ from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.errors import FhirError
 from intake_ai.fhir_api.service import Answer, base_url, require_scope
 from intake_ai.models import AuditRecord
+from intake_ai.untrusted import row_id
 
 PARAMETERS = {
     "date": "When it happened (prefixes as for any date).",
@@ -47,7 +49,8 @@ def _resource(record: AuditRecord) -> bytes:
 
 def read(event_id: str) -> Answer:
     require_scope(current_actor(), "AuditEvent", "read")
-    record = session().get(AuditRecord, int(event_id)) if event_id.isdigit() else None
+    number = row_id(event_id)
+    record = session().get(AuditRecord, number) if number is not None else None
     if record is None:
         raise NotFound(f"AuditEvent/{event_id} is not known")
     body = _resource(record)
@@ -59,23 +62,34 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
     """Newest first; paged by the audit record's id (a keyset, so paging survives inserts)."""
     require_scope(current_actor(), "AuditEvent", "read")
     clauses = []
+    seen: set[str] = set()
     count = 50
     cursor = None
     for name, value in args:
+        if name in seen and name != "date":
+            raise FhirError(400, f"{name} appears more than once")
+        seen.add(name)
         if name == "date":
-            prefix, start, end = searching.parse_date(name, value)
+            try:
+                prefix, start, end = searching.parse_date(name, value)
+            except searching.SearchError as error:
+                raise FhirError(400, str(error)) from None
             clauses.append(searching.date_clause(AuditRecord.recorded, prefix, start, end))
         elif name == "patient":
-            local = value.removeprefix("Patient/")
-            if not local.isdigit():
+            client_id = row_id(value.removeprefix("Patient/"))
+            if client_id is None:
                 raise FhirError(400, f"patient: expected Patient/<id> (got '{value}')")
-            clauses.append(AuditRecord.client_id == int(local))
+            clauses.append(AuditRecord.client_id == client_id)
         elif name == "_count":
-            if not value.isdigit():
+            wanted = row_id(value)
+            if wanted is None:
                 raise FhirError(400, f"_count: '{value}' is not a whole number")
-            count = min(int(value), 500)
+            count = min(wanted, 500)
         elif name == "_cursor":
-            cursor = searching.Cursor.decode(value)
+            try:
+                cursor = searching.Cursor.decode(value)
+            except searching.SearchError as error:
+                raise FhirError(400, str(error)) from None
         else:
             raise FhirError(
                 400,
@@ -92,7 +106,6 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
     )
     audit.record("search-type", "AuditEvent")
     kept = [(k, v) for k, v in args if k != "_cursor"]
-    from urllib.parse import urlencode
 
     links = [("self", f"{base_url()}/AuditEvent?{urlencode(args)}")]
     if len(rows) > count:

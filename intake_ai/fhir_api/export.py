@@ -156,9 +156,13 @@ def stream(clauses: Sequence[ColumnElement[bool]]) -> Iterator[bytes]:
         result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
             query
         )
-        for partition in result.partitions():
-            # Deleted rows (no content) are excluded by the clauses.
-            yield b"".join(bytes(content or b"") + b"\n" for (content,) in partition)
+        try:
+            for partition in result.partitions():
+                # Deleted rows (no content) are excluded by the clauses.
+                yield b"".join(bytes(content or b"") + b"\n" for (content,) in partition)
+        finally:
+            # Also when the client hangs up midway: the server-side cursor goes at once.
+            result.close()
 
 
 def file_stream(actor: Actor, job: ExportJob, resource_type: str) -> Iterator[bytes]:

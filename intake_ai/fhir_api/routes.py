@@ -13,6 +13,7 @@ from intake_ai.database import transaction
 from intake_ai.definitions_service import publish_once
 from intake_ai.fhir_api import audit_events, errors, export, service, writes
 from intake_ai.fhir_api.errors import FHIR_JSON, FhirError
+from intake_ai.untrusted import unreadable_field
 
 bp = Blueprint("intake_fhir", __name__)
 errors.install(bp)
@@ -38,6 +39,12 @@ def _authenticate() -> None:
     limit = current_app.config["INTAKE_AI_FHIR_MAX_BODY"]
     if request.content_length is not None and request.content_length > limit:
         raise FhirError(413, f"The request body is larger than {limit} bytes.", code="too-long")
+    garbled = unreadable_field(request)
+    if garbled is not None:
+        raise FhirError(
+            400, f"The parameter '{garbled}' is not valid UTF-8 text or holds control characters."
+        )
+
     publish_once()
 
 
@@ -64,6 +71,7 @@ def _args() -> list[tuple[str, str]]:
     items = list(request.args.items(multi=True))
     if request.method == "POST":
         items += list(request.form.items(multi=True))
+
     return items
 
 
@@ -91,7 +99,7 @@ def read(resource_type: str, resource_id: str) -> Response:
     return _answer(result)
 
 
-@bp.route(f"/{_TYPE}/{_ID}/_history/<int:version_id>", methods=["GET"])
+@bp.route(f"/{_TYPE}/{_ID}/_history/<intake_id:version_id>", methods=["GET"])
 def vread(resource_type: str, resource_id: str, version_id: int) -> Response:
     with transaction():
         result = service.vread(resource_type, resource_id, version_id)

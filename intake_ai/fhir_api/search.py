@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, tuple_
 from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.models import StoredResource
 from intake_ai.models.store import current_version
+from intake_ai.untrusted import row_id
 
 ParamKind = Literal["token", "reference", "date", "uri"]
 HL7_SP = "http://hl7.org/fhir/SearchParameter/"
@@ -185,9 +186,10 @@ FHIR_JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+jso
 
 _DATE = re.compile(
     r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb)?"
-    r"(?P<value>\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?)$"
+    r"(?P<value>\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?)\Z",
+    re.ASCII,  # \d would otherwise take any script's digits
 )
-_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
 
 
 class SearchError(ValueError):
@@ -285,9 +287,10 @@ def parse_date(name: str, raw: str) -> tuple[str, datetime, datetime]:
                 raise SearchError(name, f"{name}: a time needs a zone (Z or +01:00): '{raw}'")
             start = moment.astimezone(UTC)
             end = start + (timedelta(microseconds=1) if "." in value else timedelta(seconds=1))
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # Feb 30th; the day after 9999-12-31
         if isinstance(error, SearchError):
             raise
+
         raise SearchError(name, f"{name}: '{raw}' is not a real date") from None
     return prefix, start, end
 
@@ -306,11 +309,12 @@ def _token(name: str, raw: str) -> tuple[str | None, str | None]:
 def _reference(param: SearchParam, raw: str) -> int:
     target = param.target or ""
     local = raw.removeprefix(f"{target}/") if "/" in raw else raw
-    if "/" in local or not local.isdigit() or len(local) > 18:
+    number = row_id(local)
+    if number is None:
         raise SearchError(
             param.name, f"{param.name}: expected {target}/<id> with a numeric id (got '{raw}')"
         )
-    return int(local)
+    return number
 
 
 def _values(param: SearchParam, raw: str) -> tuple[Any, ...]:
@@ -373,9 +377,11 @@ def parse(
         elif name == "_lastUpdated":
             updated.append(parse_date(name, raw))
         elif name == "_count":
-            if not raw.isdigit():
+            count = row_id(raw)
+            if count is None:
                 raise SearchError(name, f"_count: '{raw}' is not a whole number")
-            options["count"] = min(int(raw), max_count)
+            options["count"] = min(count, max_count)
+
         elif name == "_sort":
             descending = raw.startswith("-")
             key = raw.removeprefix("-")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, request
@@ -25,6 +26,7 @@ from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.capability import build_capability_statement
 from intake_ai.fhir_api.errors import FhirError
 from intake_ai.models import StoredResource
+from intake_ai.untrusted import row_id
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,8 @@ def _link(resource_type: str, args: Sequence[tuple[str, str]], cursor: str | Non
     return f"{base_url()}/{resource_type}" + (f"?{query}" if query else "")
 
 
-def _full_url(row: StoredResource) -> str:
-    return f"{base_url()}/{row.resource_type}/{row.resource_id}"
+def _full_url(row: Any, base: str | None = None) -> str:
+    return f"{base or base_url()}/{row.resource_type}/{row.resource_id}"
 
 
 def _ignored_outcome(search: searching.Search) -> Entry:
@@ -145,11 +147,22 @@ def _ignored_outcome(search: searching.Search) -> Entry:
     return Entry(f"urn:uuid:{resource_store.new_id()}", json.dumps(outcome).encode(), "outcome")
 
 
-def _includes(
-    actor: Actor, search: searching.Search, rows: Sequence[StoredResource]
-) -> list[StoredResource]:
+#: What a search page reads of each row (and the sort column, when sorted).
+PAGE_COLUMNS = (
+    StoredResource.pk,
+    StoredResource.resource_type,
+    StoredResource.resource_id,
+    StoredResource.content,
+)
+
+
+def _includes(actor: Actor, search: searching.Search, rows: Sequence[Any]) -> list[StoredResource]:
+
     found: list[StoredResource] = []
+    if not search.includes:
+        return found
     seen = {(r.resource_type, r.resource_id) for r in rows}
+
     for include in search.includes:
         resources = [resource_store.load(r) for r in rows]
         for kind, ident in searching.referenced(resources, include):
@@ -167,6 +180,7 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
     require_scope(actor, resource_type, "read")
     parsed = parse_search(resource_type, args)
     clauses = [*searching.where_clauses(parsed), access.api_resource_filter(actor, resource_type)]
+
     db = session()
     total = db.scalar(select(func.count()).select_from(StoredResource).where(*clauses)) or 0
     audit.record(
@@ -175,7 +189,11 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
     links = [("self", _link(resource_type, args, args_cursor(args)))]
     if parsed.summary_count or parsed.count == 0:
         return Answer(bundle("searchset", [], total=total, links=links, now=utcnow()))
-    rows = list(db.scalars(searching.page(select(StoredResource).where(*clauses), parsed)))
+    # Plain rows of the columns a page needs: no ORM identity map or attribute state.
+    sort_key = [searching.sort_columns(parsed)[0]] if parsed.sort else []
+    rows = list(
+        db.execute(searching.page(select(*PAGE_COLUMNS, *sort_key).where(*clauses), parsed))
+    )
     more = len(rows) > parsed.count
     rows = rows[: parsed.count]
     backwards = parsed.cursor is not None and parsed.cursor.backwards
@@ -207,8 +225,11 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
                 ),
             )
         )
-    entries = [Entry(_full_url(r), r.content, "match") for r in rows]
-    entries += [Entry(_full_url(r), r.content, "include") for r in _includes(actor, parsed, rows)]
+    base = base_url()
+    entries = [Entry(_full_url(r, base), r.content, "match") for r in rows]
+    entries += [
+        Entry(_full_url(r, base), r.content, "include") for r in _includes(actor, parsed, rows)
+    ]
     if parsed.ignored:
         entries.append(_ignored_outcome(parsed))
     return Answer(bundle("searchset", entries, total=total, links=links, now=utcnow()))
@@ -285,9 +306,10 @@ def _history_count(args: Sequence[tuple[str, str]]) -> int:
                 f"(supported: {', '.join(sorted(allowed))})",
             )
     raw = dict(args).get("_count", str(current_app.config["INTAKE_AI_FHIR_DEFAULT_COUNT"]))
-    if not raw.isdigit():
+    count = row_id(raw)
+    if count is None:
         raise FhirError(400, f"_count: '{raw}' is not a whole number")
-    return min(int(raw), current_app.config["INTAKE_AI_FHIR_MAX_COUNT"])
+    return min(count, current_app.config["INTAKE_AI_FHIR_MAX_COUNT"])
 
 
 def history_type(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:

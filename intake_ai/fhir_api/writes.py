@@ -31,6 +31,7 @@ from intake_ai.fhir_api.errors import FhirError
 from intake_ai.fhir_api.service import Answer, parse_search, require_scope, version_headers
 from intake_ai.models import CareAssignment, Encounter, Role, StoredResource, User
 from intake_ai.records.annotation import EXT_ANNOTATION_SHARED, now_text
+from intake_ai.untrusted import row_id, unreadable_json_path
 
 JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
 
@@ -61,6 +62,11 @@ def parse_body(expected_type: str | None) -> dict[str, Any]:
             400, "The request body must be a JSON object (a FHIR resource).", code="structure"
         )
     kind = body.get("resourceType")
+    unreadable = unreadable_json_path(body, kind if isinstance(kind, str) else "Resource")
+    if unreadable is not None:
+        path, problem = unreadable
+        raise FhirError(400, [OutcomeIssue("structure", f"{path}: {problem}", expression=path)])
+
     if expected_type is not None and kind != expected_type:
         raise FhirError(
             400,
@@ -86,15 +92,16 @@ def _if_match() -> int | None:
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    version = row_id(value)
+    if version is None:
         raise FhirError(400, f"If-Match: expected a version tag such as W/\"3\" (got '{raw}').")
-    return int(value)
+    return version
 
 
 def _local_id(reference: Any, kind: str, path: str) -> int:
     ref = reference.get("reference", "") if isinstance(reference, dict) else ""
-    local = ref.removeprefix(f"{kind}/")
-    if not ref.startswith(f"{kind}/") or not local.isdigit():
+    local = row_id(ref.removeprefix(f"{kind}/"))
+    if not ref.startswith(f"{kind}/") or local is None:
         raise FhirError(
             400,
             [
@@ -103,7 +110,7 @@ def _local_id(reference: Any, kind: str, path: str) -> int:
                 )
             ],
         )
-    return int(local)
+    return local
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ guard_pages(bp)
 PAGES = FormPages(INTAKE, "intake_ai/intake/form.html", "intake_ai/intake/review.html")
 
 
-@bp.route("/sessions/<int:encounter_id>/intake", methods=["GET"])
+@bp.route("/sessions/<intake_id:encounter_id>/intake", methods=["GET"])
 def form(encounter_id: int) -> Page:
     with transaction():
         encounter, client = session_for_recording(current_actor(), encounter_id)
@@ -43,7 +43,7 @@ def form(encounter_id: int) -> Page:
     return PAGES.form(draft or {}, context)
 
 
-@bp.route("/sessions/<int:encounter_id>/intake", methods=["POST"])
+@bp.route("/sessions/<intake_id:encounter_id>/intake", methods=["POST"])
 def form_post(encounter_id: int) -> Page:
     actor = current_actor()
     with transaction():
@@ -116,7 +116,7 @@ def edit(response_id: str) -> Page:
     return PAGES.review_or_save(context, save, lambda answers: None)
 
 
-@bp.route("/clients/<int:client_id>/consent/declined", methods=["POST"])
+@bp.route("/clients/<intake_id:client_id>/consent/declined", methods=["POST"])
 def consent_declined(client_id: int) -> Response:
     with transaction():
         service.record_consent_declined(current_actor(), client_id)

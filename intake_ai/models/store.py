@@ -44,7 +44,16 @@ class StoredResource(Base):
     __table_args__ = (
         UniqueConstraint("resource_type", "resource_id", "version_id"),
         # Searches read current versions only; these partial indexes stay small.
-        Index("ix_intake_resource_subject", "resource_type", "client_id", "pk", **_CURRENT),
+        # Carries deleted and status: a patient search counts and filters from the index.
+        Index(
+            "ix_intake_resource_subject",
+            "resource_type",
+            "client_id",
+            "pk",
+            "deleted",
+            "status",
+            **_CURRENT,
+        ),
         Index("ix_intake_resource_code", "resource_type", "code", "pk", **_CURRENT),
         Index("ix_intake_resource_encounter", "resource_type", "encounter_id", **_CURRENT),
         Index("ix_intake_resource_effective", "resource_type", "effective", "pk", **_CURRENT),

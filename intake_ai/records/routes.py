@@ -41,7 +41,7 @@ def history(resource_type: str, resource_id: str) -> str:
     )
 
 
-@bp.route(f"/records/{RECORD_TYPES}/<resource_id>/_history/<int:version_id>")
+@bp.route(f"/records/{RECORD_TYPES}/<resource_id>/_history/<intake_id:version_id>")
 def version(resource_type: str, resource_id: str, version_id: int) -> str:
     with transaction():
         record = service.open_version(current_actor(), resource_type, resource_id, version_id)

@@ -13,6 +13,7 @@ from intake_ai.database import transaction
 from intake_ai.errors import Conflict, InvalidInput, NotFound
 from intake_ai.records.service import open_record
 from intake_ai.risk import service
+from intake_ai.untrusted import row_id
 from intake_ai.web import guard_pages
 
 bp = Blueprint("intake_risk", __name__)
@@ -38,8 +39,8 @@ def acknowledge(flag_id: str) -> str | tuple[str, int] | Response:
                     actor,
                     flag_id,
                     request.form.get("note", ""),
-                    int(owner) if owner.isdigit() else -1,
-                    int(request.form.get("base_version", "0") or 0),
+                    row_id(owner) or -1,
+                    row_id(request.form.get("base_version")),
                 )
         except InvalidInput as error:
             errors = error.errors
@@ -59,7 +60,7 @@ def acknowledge(flag_id: str) -> str | tuple[str, int] | Response:
     ), (400 if errors else 200)
 
 
-@bp.route("/clients/<int:client_id>/flags/new", methods=["GET", "POST"])
+@bp.route("/clients/<intake_id:client_id>/flags/new", methods=["GET", "POST"])
 def raise_flag(client_id: int) -> str | tuple[str, int] | Response:
     from intake_ai import access
     from intake_ai.clients.service import get_client

@@ -51,7 +51,7 @@ def _review_choice() -> service.ReviewChoice | None:
     )
 
 
-@bp.route("/sessions/<int:encounter_id>/note", methods=["GET"])
+@bp.route("/sessions/<intake_id:encounter_id>/note", methods=["GET"])
 def form(encounter_id: int) -> Page:
     with transaction():
         encounter, client = session_for_recording(current_actor(), encounter_id)
@@ -74,7 +74,7 @@ def form(encounter_id: int) -> Page:
     return PAGES.form(draft or prefill, context)
 
 
-@bp.route("/sessions/<int:encounter_id>/note", methods=["POST"])
+@bp.route("/sessions/<intake_id:encounter_id>/note", methods=["POST"])
 def form_post(encounter_id: int) -> Page:
     actor = current_actor()
     with transaction():

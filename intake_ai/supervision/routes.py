@@ -16,6 +16,7 @@ from intake_ai.errors import InvalidInput
 from intake_ai.supervision import service
 from intake_ai.supervision.queries import Period
 from intake_ai.timezones import from_local
+from intake_ai.untrusted import row_id
 from intake_ai.web import guard_pages
 
 bp = Blueprint("intake_supervision", __name__)
@@ -28,7 +29,8 @@ PURPOSE_LABELS = {option.code: option.display for option in lists.PURPOSES.optio
 def _filters() -> tuple[int | None, Period, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     clinician = request.args.get("clinician", "")
-    clinician_id = int(clinician) if clinician.isdigit() else None
+    clinician_id = row_id(clinician)
+
     if clinician and clinician_id is None:
         errors["clinician"] = ["Choose one of your supervisees."]
     bounds: list[datetime | None] = []

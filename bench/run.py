@@ -1,0 +1,319 @@
+"""Practice-scale benchmark (prints figures; not a test).
+
+Seeds clients x weekly sessions in stages and prints, each next to a baseline measured in
+the same run on the same database:
+
+* FHIR search ``Observation?patient=...&_count=50`` (p50/p95, server time in process) at
+  every stage, against the raw SQL query for the same rows plus JSON serialisation;
+* intake submissions per second through the clinician's pages (review, then save), one
+  process, against inserting the same rows in one transaction each;
+* the supervisor dashboard for a 1,000-client caseload;
+* ``flask export`` (what ``$export`` streams) throughput and peak memory in a process of its
+  own, against a raw ``SELECT`` + write of the same rows in a process of its own.
+
+.venv/bin/python -m bench.run [--clients 10000] [--sessions 26] [--stages 60,6000]
+                              [--database postgresql+psycopg://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select, text
+
+from bench.common import arguments, fresh_app, summary, timed
+from bench.seed_bulk import PASSWORD, bulk_seed
+from intake_ai import directory
+from intake_ai.auth.tokens import issue_token
+from intake_ai.database import session, transaction
+from intake_ai.models import Client, EncounterKind, StoredResource, User
+from intake_ai.resource_store import row_values
+from tests.intake_helpers import FULL_INTAKE, review_answers
+
+#: The rows a patient search returns, as the search itself selects them (current versions,
+#: not deleted, entered-in-error left out, storage order), for the raw baseline.
+RAW_SEARCH = text(
+    "SELECT content FROM intake_resource "
+    "WHERE resource_type = 'Observation' AND client_id = :client AND is_current = :yes "
+    "AND deleted = :no AND status <> 'entered-in-error' "
+    "ORDER BY pk LIMIT 51"
+)
+RAW_EXPORT = """
+import sys, time, resource
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1])
+started = time.perf_counter()
+count = 0
+with engine.connect() as connection, open(sys.argv[2], "wb") as out:
+    rows = connection.execution_options(stream_results=True, yield_per=2000).execute(text(
+        "SELECT content FROM intake_resource WHERE resource_type = 'Observation' "
+        "AND is_current = :yes AND deleted = :no ORDER BY pk"), {"yes": True, "no": False})
+    for partition in rows.partitions():
+        out.write(b"".join(bytes(c) + b"\\n" for (c,) in partition))
+        count += len(partition)
+print(count, time.perf_counter() - started)
+"""
+
+
+def resource_count(app: Flask) -> int:
+    with app.app_context():
+        return session().scalar(select(func.count()).select_from(StoredResource)) or 0
+
+
+def search_figures(app: Flask, token: str, runs: int) -> tuple[list[float], list[float]]:
+    """(API times, raw baseline times) over the same randomly chosen patients."""
+    with app.app_context():
+        ids = list(session().scalars(select(Client.id)))
+    rng = random.Random(5)
+    patients = [rng.choice(ids) for _ in range(runs + 1)]
+    web = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    api_queue = iter(patients)
+
+    def api() -> None:
+        response = web.get(
+            f"/fhir/Observation?patient={next(api_queue)}&_count=50", headers=headers
+        )
+        # Server time only: the caller's own parsing of the Bundle is not counted.
+        assert response.status_code == 200 and b'"entry"' in response.data, response.status_code
+
+    raw_queue = iter(patients)
+
+    def raw() -> None:
+        with app.app_context():
+            engine = app.extensions["intake_ai"].db.engine
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    RAW_SEARCH, {"client": next(raw_queue), "yes": True, "no": False}
+                ).all()
+            body = {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [{"resource": json.loads(content)} for (content,) in rows[:50]],
+            }
+            json.dumps(body, separators=(",", ":")).encode()
+
+    return timed(runs, api), timed(runs, raw)
+
+
+def intake_figures(app: Flask, count: int) -> tuple[float, float, float]:
+    """Per second: saves through the page, review + save, raw inserts of the same rows."""
+    with app.app_context(), transaction():
+        clinician = (
+            session().scalars(select(User).where(User.username == "bench-clinician-1")).one()
+        )
+        start = datetime.now(UTC) - timedelta(days=1)
+        encounters = []
+        for n in range(count):
+            client = directory.create_client(f"RATE-{n:05d}", f"Rate {n}", clinician)
+            encounters.append(
+                directory.create_encounter(client, clinician, start, EncounterKind.INTAKE).id
+            )
+    web = app.test_client()
+    web.post("/login", data={"username": "bench-clinician-1", "password": PASSWORD})
+    reviewed = web.post(
+        f"/sessions/{encounters[0]}/intake", data={**FULL_INTAKE, "action": "review"}
+    )
+    carried = review_answers(reviewed.get_data(as_text=True))
+    reviewing = saving = 0.0
+    for encounter_id in encounters:
+        started = time.perf_counter()
+        web.post(f"/sessions/{encounter_id}/intake", data={**FULL_INTAKE, "action": "review"})
+        middle = time.perf_counter()
+        saved = web.post(
+            f"/sessions/{encounter_id}/intake", data={"answers": carried, "action": "save"}
+        )
+        reviewing += middle - started
+        saving += time.perf_counter() - middle
+        assert saved.status_code == 302, saved.status_code
+
+    # Baseline: the rows one intake stored, inserted again with fresh ids, one commit each.
+    with app.app_context():
+        stored = list(
+            session().scalars(
+                select(StoredResource).where(
+                    StoredResource.client_id
+                    == session().scalar(
+                        select(Client.id).where(Client.ehr_patient_id == "RATE-00000")
+                    ),
+                    StoredResource.resource_type != "Patient",
+                    StoredResource.resource_type != "Encounter",
+                )
+            )
+        )
+        templates = [json.loads(row.content) for row in stored]
+        started = time.perf_counter()
+        for n in range(count):
+            with transaction():
+                rows = []
+                for resource in templates:
+                    copy = {**resource, "id": f"raw-{n}-{resource['id']}"[:64]}
+                    rows.append(row_values(copy, 1, datetime.now(UTC), None, check=False))
+                session().execute(StoredResource.__table__.insert(), rows)
+        raw = count / (time.perf_counter() - started)
+    return count / saving, count / (reviewing + saving), raw
+
+
+def dashboard_figures(app: Flask, runs: int) -> tuple[list[float], int]:
+    web = app.test_client()
+    web.post("/login", data={"username": "bench-sup-1", "password": PASSWORD})
+    page = web.get("/supervision")
+    assert page.status_code == 200, page.status_code
+    with app.app_context():
+        from intake_ai.models import CareAssignment, Supervision
+
+        caseload = (
+            session().scalar(
+                select(func.count(func.distinct(CareAssignment.client_id)))
+                .join(Supervision, Supervision.clinician_id == CareAssignment.clinician_id)
+                .join(User, User.id == Supervision.supervisor_id)
+                .where(User.username == "bench-sup-1")
+            )
+            or 0
+        )
+    return timed(runs, lambda: web.get("/supervision")), caseload
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    """The process's own high-water mark (VmHWM; reset by exec, unlike ru_maxrss, which a
+    child inherits from this large parent at fork)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _child(command: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """(stdout, seconds, peak RSS in MB) of a command run as a process of its own."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, _peak_rss_mb(process.pid) or 0.0)
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise RuntimeError(f"{command[:4]} failed: {err.read().decode()[-2000:]}")
+        return out.read().decode(), seconds, peak
+
+
+
+def export_figures(database_url: str, folder: Path) -> dict[str, Any]:
+    env = {**os.environ, "INTAKE_AI_DATABASE_URL": database_url}
+    flask = [sys.executable, "-m", "flask", "--app", "intake_ai"]
+    out, seconds, rss = _child(
+        [*flask, "export", "--out", str(folder / "module"), "--type", "Observation"], env
+    )
+    exported = (folder / "module" / "Observation.ndjson").stat().st_size
+    lines = int(out.split()[0])
+    raw_out, raw_seconds, raw_rss = _child(
+        [sys.executable, "-c", RAW_EXPORT, database_url, str(folder / "raw.ndjson")], env
+    )
+    raw_lines = int(raw_out.split()[0])
+    return {
+        "lines": lines,
+        "seconds": seconds,
+        "mb": exported / 1e6,
+        "rss": rss,
+        "raw_lines": raw_lines,
+        "raw_seconds": raw_seconds,
+        "raw_rss": raw_rss,
+    }
+
+
+def main() -> None:
+    args = arguments(
+        __doc__ or "",
+        clients=10000,
+        sessions=26,
+        stages="60,6000",
+        runs=200,
+        intakes=200,
+        dashboard_runs=20,
+    ).parse_args()
+    stages = sorted({int(s) for s in args.stages.split(",") if s} | {args.clients})
+    with fresh_app(args.database) as app, tempfile.TemporaryDirectory() as folder:
+        with app.app_context():
+            backend = app.extensions["intake_ai"].db.engine.dialect.name
+        database_url = app.config["SQLALCHEMY_DATABASE_URI"]
+        print(
+            f"== intake_ai benchmark on {backend}: up to {args.clients:,} clients x "
+            f"{args.sessions} sessions",
+            flush=True,
+        )
+        with app.app_context(), transaction():
+            integrator = (
+                session().scalars(select(User).where(User.username == "bench-integrator")).first()
+            )
+            if integrator is None:
+                from intake_ai.models import Role
+
+                integrator = directory.create_user(
+                    "bench-integrator", "bench", Role.INTEGRATOR, PASSWORD
+                )
+            _row, token = issue_token(integrator, "bench", ["system/*.read"])
+        seeded = 0
+        for stage in stages:
+            with app.app_context():
+                took = bulk_seed(stage - seeded, args.sessions, seed=stage, progress=lambda m: None)
+            seeded = stage
+            rows = resource_count(app)
+            print(
+                f"-- {seeded:,} clients, {rows:,} resources "
+                f"(this stage seeded in {took['seconds']:,.0f} s)",
+                flush=True,
+            )
+            api, raw = search_figures(app, token, args.runs)
+            ratio = sorted(api)[len(api) // 2] / sorted(raw)[len(raw) // 2]
+            print(f"  search Observation?patient=..&_count=50  {summary(api)}")
+            print(f"  raw SQL + JSON of the same rows          {summary(raw)}")
+            print(f"  ratio of medians: {ratio:.2f}x", flush=True)
+
+        saves, with_review, raw_rate = intake_figures(app, args.intakes)
+        print(
+            f"-- intake submissions, one process: {saves:,.1f}/s saved "
+            f"({with_review:,.1f}/s counting the review step too); raw insert of the same "
+            f"rows, one commit each: {raw_rate:,.1f}/s",
+            flush=True,
+        )
+
+        times, caseload = dashboard_figures(app, args.dashboard_runs)
+        print(
+            f"-- supervisor dashboard, caseload of {caseload:,} clients: {summary(times)}",
+            flush=True,
+        )
+
+        figures = export_figures(database_url, Path(folder))
+        print(
+            f"-- flask export --type Observation: {figures['lines']:,} resources, "
+            f"{figures['mb']:,.0f} MB in {figures['seconds']:,.1f} s "
+            f"({figures['lines'] / figures['seconds']:,.0f}/s), peak RSS {figures['rss']:,.0f} MB"
+        )
+        print(
+            f"   raw SELECT + write of the same rows: {figures['raw_lines']:,} in "
+            f"{figures['raw_seconds']:,.1f} s "
+            f"({figures['raw_lines'] / figures['raw_seconds']:,.0f}/s), "
+            f"peak RSS {figures['raw_rss']:,.0f} MB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
