@@ -9,7 +9,7 @@ Every function takes the ``Actor`` and answers from the database; views never de
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select
 
 from fhir_mappings.codes import DEFINITIONAL_TYPES
 from intake_ai.auth.actors import Actor
@@ -27,9 +27,21 @@ def visible_client_ids(actor: Actor) -> Select[int]:
     if user.role is Role.SUPERVISOR:
         supervisees = select(Supervision.clinician_id).where(Supervision.supervisor_id == user.id)
         return select(CareAssignment.client_id).where(CareAssignment.clinician_id.in_(supervisees))
-    if user.role is Role.INTEGRATOR:
-        return select(Client.id).where(Client.consent_state == ConsentState.ACTIVE)
-    return select(Client.id).where(false())
+    return select(Client.id).where(_visible_client(actor))
+
+
+def _visible_client(actor: Actor) -> ColumnElement[bool]:
+    """The same rule as ``visible_client_ids``, as a condition on ``Client`` rows.
+
+    For an integrator a plain column test: a list of every agreeing client would grow with
+    the practice, and a query about one client should not read it.
+    """
+    role = actor.user.role
+    if role is Role.INTEGRATOR:
+        return Client.consent_state == ConsentState.ACTIVE
+    if role in (Role.CLINICIAN, Role.SUPERVISOR):
+        return Client.id.in_(visible_client_ids(actor))
+    return false()
 
 
 def can_view_client(actor: Actor, client_id: int) -> bool:
@@ -85,20 +97,26 @@ def may_use_api_type(actor: Actor, resource_type: str, mode: str) -> bool:
     return True
 
 
-def api_resource_filter(actor: Actor, resource_type: str) -> ColumnElement[bool]:
+def api_resource_filter(
+    actor: Actor, resource_type: str, pinned: frozenset[int] | None = None
+) -> ColumnElement[bool]:
     """SQL condition on ``StoredResource`` rows of this type the API caller may see.
 
     Clinical resources are served only for clients who agreed to the record. The Consent
     itself is served to whoever sees the client: the clinician's own token sees a pending
     "discuss first"; an integrator (who sees only clients who agreed) never does.
 
+    ``pinned``: the only clients a search can match (its patient parameters). The access
+    subquery is then limited to them, so its cost does not grow with the practice.
     """
     if resource_type in DEFINITIONAL_TYPES:
         return StoredResource.client_id.is_(None)
     visible = visible_client_ids(actor)
-    if resource_type == "Consent":
-        return StoredResource.client_id.in_(visible)
-    agreed = select(Client.id).where(Client.consent_state == ConsentState.ACTIVE)
     if resource_type == "Practitioner":
         return or_(StoredResource.client_id.is_(None), StoredResource.client_id.in_(visible))
-    return and_(StoredResource.client_id.in_(visible), StoredResource.client_id.in_(agreed))
+    rules = [_visible_client(actor)]
+    if resource_type != "Consent":
+        rules.append(Client.consent_state == ConsentState.ACTIVE)
+    if pinned is not None:
+        rules.append(Client.id.in_(sorted(pinned)))
+    return StoredResource.client_id.in_(select(Client.id).where(*rules))

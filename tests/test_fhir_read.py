@@ -121,7 +121,25 @@ def test_integrator_never_sees_a_client_who_did_not_agree(client, world) -> None
     assert consent["entry"][0]["resource"]["status"] == "proposed"
 
 
+def test_a_search_naming_patients_sees_only_those_the_caller_may_see(client, world) -> None:
+    def subjects(query: str, headers: dict[str, str]) -> set[str]:
+        found = client.get(f"/fhir/Observation?{query}&_count=500", headers=headers).json
+        return {e["resource"]["subject"]["reference"] for e in found.get("entry", [])}
+
+    # dr-a's own token: another clinician's client is invisible, alone or beside their own.
+    assert subjects(f"patient={world.other}", world.clinician) == set()
+    mixed = f"patient={world.agreed},{world.other},{world.undecided}"
+    assert subjects(mixed, world.clinician) == {f"Patient/{world.agreed}"}
+    # The integrator: every agreeing client, never the undecided one.
+    assert subjects(mixed, world.integrator) == {
+        f"Patient/{world.agreed}",
+        f"Patient/{world.other}",
+    }
+    assert subjects(f"patient={world.agreed}&subject={world.other}", world.integrator) == set()
+
+
 def test_scopes_narrow_by_type_and_by_mode(client, world, make) -> None:
+
     only_flags = bearer(make.token("ehr", "system/Flag.read"))
     assert client.get("/fhir/Flag", headers=only_flags).status_code == 200
     refused = client.get("/fhir/Observation", headers=only_flags)

@@ -489,6 +489,16 @@ def _condition_clause(condition: Condition) -> ColumnElement[bool]:
     return or_(*options) if options else false()
 
 
+def pinned_clients(search: Search) -> frozenset[int] | None:
+    """The only clients a search can match, when its patient or subject parameters say so."""
+    pinned: frozenset[int] | None = None
+    for condition in search.conditions:
+        if condition.param.columns == ("client_id",):
+            values = frozenset(condition.values)
+            pinned = values if pinned is None else pinned & values
+    return pinned
+
+
 def where_clauses(search: Search) -> list[ColumnElement[bool]]:
     """Every filter of the search (access and paging are added by the caller)."""
     clauses: list[ColumnElement[bool]] = [

@@ -179,21 +179,29 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
     actor = current_actor()
     require_scope(actor, resource_type, "read")
     parsed = parse_search(resource_type, args)
-    clauses = [*searching.where_clauses(parsed), access.api_resource_filter(actor, resource_type)]
+    clauses = [
+        *searching.where_clauses(parsed),
+        access.api_resource_filter(actor, resource_type, searching.pinned_clients(parsed)),
+    ]
 
     db = session()
-    total = db.scalar(select(func.count()).select_from(StoredResource).where(*clauses)) or 0
+    counting = select(func.count()).select_from(StoredResource).where(*clauses)
     audit.record(
         "search-type", resource_type, detail="params: " + ",".join(sorted({k for k, _ in args}))
     )
     links = [("self", _link(resource_type, args, args_cursor(args)))]
     if parsed.summary_count or parsed.count == 0:
+        total = db.scalar(counting) or 0
         return Answer(bundle("searchset", [], total=total, links=links, now=utcnow()))
-    # Plain rows of the columns a page needs: no ORM identity map or attribute state.
+    # Plain rows of the columns a page needs (no ORM objects), each carrying the total: one
+    # round trip for the page and its count. The count ignores the cursor (added to the page
+    # query only), so it is the whole search's total on every page.
     sort_key = [searching.sort_columns(parsed)[0]] if parsed.sort else []
-    rows = list(
-        db.execute(searching.page(select(*PAGE_COLUMNS, *sort_key).where(*clauses), parsed))
-    )
+    page_query = select(*PAGE_COLUMNS, *sort_key, counting.scalar_subquery().label("total"))
+    rows = list(db.execute(searching.page(page_query.where(*clauses), parsed)))
+    # An empty page carries no count; without a cursor, the search matched nothing.
+    total = rows[0].total if rows else ((db.scalar(counting) or 0) if parsed.cursor else 0)
+
     more = len(rows) > parsed.count
     rows = rows[: parsed.count]
     backwards = parsed.cursor is not None and parsed.cursor.backwards

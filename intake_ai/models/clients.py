@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake_ai.database import Base, UTCDateTime, utcnow
@@ -22,6 +22,8 @@ class ConsentState(enum.StrEnum):
 
 class Client(Base):
     __tablename__ = "intake_client"
+    # Every API query filters on consent; without it SQLite indexes the table afresh each time.
+    __table_args__ = (Index("ix_intake_client_consent_state", "consent_state", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The host EHR's patient id (Patient.identifier.value); the only link to its record.

@@ -1,7 +1,9 @@
-"""Patient searches answered from the index: the subject index carries deleted and status.
+"""Patient searches answered from the index: the subject index carries deleted and status;
+clients are indexed by consent state.
 
 A search by patient counts its matches (the Bundle's total) and filters out deleted and
-entered-in-error rows; with both columns in the index neither step reads the table.
+entered-in-error rows; with both columns in the index neither step reads the table. Every
+API query filters on consent; without an index SQLite builds one afresh for each query.
 
 Revision ID: 0004
 Revises: 0003
@@ -26,7 +28,9 @@ def _subject_index(columns: list[str]) -> None:
 
 def upgrade():
     _subject_index(["resource_type", "client_id", "pk", "deleted", "status"])
+    op.create_index("ix_intake_client_consent_state", "intake_client", ["consent_state", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_intake_client_consent_state", table_name="intake_client")
     _subject_index(["resource_type", "client_id", "pk"])
