@@ -63,7 +63,31 @@ def test_only_own_supervisees_clients_appear(client, auth, team) -> None:
     assert "Client " in html and "EHR" not in html  # pseudonyms, not names or EHR ids
 
 
+def test_the_caseload_table_pages_most_urgent_first(app, client, auth, team) -> None:
+    app.config["INTAKE_AI_CASELOAD_PAGE_SIZE"] = 4
+    auth.login("sup-1")
+
+    def table(url: str) -> tuple[list[int], str]:
+        html = page(client, url)
+        section = html[
+            html.index('id="caseload"') : html.index("</table>", html.index('id="caseload"'))
+        ]
+        return [int(n) for n in re.findall(r'href="/clients/(\d+)"', section)], section
+
+    first, section = table("/supervision")
+    second, _ = table("/supervision?page=2")
+    assert len(first) == 4 and len(second) == 2
+    assert set(first) | set(second) == set(team["dr-a"] + team["dr-b"])
+    assert "Showing 1–4 of 6" in section and 'rel="next"' in section
+    assert table("/supervision?page=99")[0] == second  # past the end: the last page
+    assert table("/supervision?page=zwei")[0] == first
+    # Filters are kept across pages.
+    _rows, filtered = table("/supervision?from=2026-01-01")
+    assert re.search(r'href="[^"]*from=2026-01-01[^"]*page=2[^"]*" rel="next"', filtered)
+
+
 def test_filters_by_clinician_and_date_range(client, auth, team) -> None:
+
     auth.login("sup-1")
     html = page(client, "/supervision")
     from intake_ai.database import session  # noqa: F401

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import BANDS
@@ -79,9 +80,19 @@ def dashboard() -> tuple[str, int]:
             ),
         ),
     }
+    # The table pages; the lists, queue and aggregates above and below it cover everyone.
+    size = max(1, int(current_app.config["INTAKE_AI_CASELOAD_PAGE_SIZE"]))
+    pages = max(1, -(-len(view.rows) // size))
+    number = min(row_id(request.args.get("page")) or 1, pages)
+    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "intake_ai/supervision/dashboard.html",
         view=view,
+        shown=view.rows[(number - 1) * size : number * size],
+        first=(number - 1) * size + 1,
+        page=number,
+        pages=pages,
+        page_url=lambda n: url_for(".dashboard", **kept, page=n, _anchor="caseload"),
         charts=charts,
         band_labels=BAND_LABELS,
         purpose_labels=PURPOSE_LABELS,
