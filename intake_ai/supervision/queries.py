@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, INDICATOR, INDICATOR_REVIEW
@@ -20,9 +20,23 @@ from intake_ai.models import StoredResource
 from intake_ai.models.store import current_version
 
 R = StoredResource
-#: The client ids to aggregate over: read once, then given to each query as a list, so the
-#: planners probe the index per client instead of scanning every client's rows and joining.
-Caseload = Sequence[int]
+#: The client ids to aggregate over, as a subquery or a list (see ``caseload_for_planner``).
+Caseload = Select[Any] | Sequence[int]
+
+
+def caseload_for_planner(caseload: Select[Any]) -> Caseload:
+    """The caseload in the form each database plans well.
+
+    PostgreSQL hash-joins every client's rows in the practice against a subquery but probes
+    the index per client given the ids (a 1,000-client caseload among 10,000 clients: the
+    two slowest queries 91 and 55 ms with the subquery, 40 and 20 ms with the ids); SQLite is
+    the other way round (the whole dashboard 100 ms with the subquery, 415 ms with the ids).
+    """
+    if session().get_bind().dialect.name == "postgresql":
+        return list(session().scalars(caseload))
+    return caseload
+
+
 REVIEW_NOW = tuple(k.code for k in FLAG_KINDS if k.urgency == "review-now")
 #: How many recent indicators per client the trend rules look at.
 RECENT = 4

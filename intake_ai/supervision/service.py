@@ -146,7 +146,7 @@ def dashboard(
     team = supervisees(actor)
     if clinician_id is not None and clinician_id not in {u.id for u in team}:
         raise InvalidInput({"clinician": ["Choose one of your supervisees."]})
-    caseload = sorted(session().scalars(_caseload(actor, clinician_id)))
+    caseload = queries.caseload_for_planner(_caseload(actor, clinician_id))
     now = utcnow()
     clients = (
         session()
