@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from intake_ai import create_app, schema
 from intake_ai.database import Base
-from tests.conftest import ON_POSTGRES, base_config
-
-
-def _fresh_database_url(tmp_path, database_url: str) -> tuple[str, callable]:
-    if not ON_POSTGRES:
-        return f"sqlite:///{tmp_path}/fresh.sqlite3", lambda: None
-    url = make_url(database_url)
-    name = f"intake_ai_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+from tests.conftest import ON_POSTGRES, base_config, fresh_database
 
 
 def _diff(engine) -> list:
@@ -42,7 +22,7 @@ def _diff(engine) -> list:
 
 
 def test_upgrade_builds_the_model_schema_and_downgrade_removes_it(tmp_path, database_url) -> None:
-    url, drop = _fresh_database_url(tmp_path, database_url)
+    url, drop = fresh_database(database_url if ON_POSTGRES else None, tmp_path)
     try:
         app = create_app(base_config(url))
         with app.app_context():
@@ -63,7 +43,7 @@ def test_upgrade_builds_the_model_schema_and_downgrade_removes_it(tmp_path, data
 
 
 def test_flask_db_upgrade_command_builds_the_schema(tmp_path, database_url) -> None:
-    url, drop = _fresh_database_url(tmp_path, database_url)
+    url, drop = fresh_database(database_url if ON_POSTGRES else None, tmp_path)
     try:
         app = create_app(base_config(url))
         result = app.test_cli_runner().invoke(args=["db", "upgrade"])
