@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_AI_PATIENT_IDENTIFIER_SYSTEM": "urn:intake-ai:host-patient-id",
     #: Unacknowledged "review now" flags older than this many hours join the supervisor queue.
     "INTAKE_AI_FLAG_QUEUE_HOURS": 48,
-    #: Rows per page of the supervisor's caseload table (most urgent first).
+    #: Rows per page of the dashboard's caseload table and "review now" queue.
     "INTAKE_AI_CASELOAD_PAGE_SIZE": 100,
     #: Register the CLI commands under this group name (None: top level, as standalone).
     "INTAKE_AI_CLI_GROUP": None,

@@ -114,7 +114,44 @@ def test_review_now_queue_respects_the_configured_age(app, client, auth, team) -
     assert "None." in queue
 
 
+def test_the_review_now_queue_pages_oldest_first(app, client, auth, team) -> None:
+    app.config["INTAKE_AI_CASELOAD_PAGE_SIZE"] = 1
+    auth.login("sup-1")
+
+    def queue(url: str) -> tuple[list[int], str]:
+        html = page(client, url)
+        section = html[html.index('id="queue"') : html.index('id="rising"')]
+        return [int(n) for n in re.findall(r'href="/clients/(\d+)"', section)], section
+
+    first, section = queue("/supervision?page=2")
+    second, last = queue("/supervision?page=2&queue_page=2")
+    # The worrying notes of dr-a's and dr-b's first clients each raised a "review now" flag.
+    assert {*first, *second} == {team["dr-a"][0], team["dr-b"][0]} and first != second
+    assert "(2)" in section and "Showing 1–1 of 2" in section and "Showing 2–2 of 2" in last
+    # Paging one table keeps the other's page and the filters.
+    assert re.search(r'href="[^"]*page=2[^"]*queue_page=2[^"]*#queue" rel="next"', section)
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def test_flag_counts_per_client_and_the_waiting_queue() -> None:
+    from intake_ai.supervision.queries import OpenFlag
+    from intake_ai.supervision.service import flag_counts, waiting
+
+    day = timedelta(days=1)
+    flags = [
+        OpenFlag(1, "a", "flag-crisis-use", START),
+        OpenFlag(1, "b", "flag-withdrawal-from-people", START - day),
+        OpenFlag(2, "c", "flag-crisis-use", START + 3 * day),
+        OpenFlag(2, "d", "flag-advice-conflict", START + day),
+    ]
+    counts = flag_counts(flags)
+    assert (counts[1].count, counts[1].review_now, counts[1].oldest) == (2, 1, START - day)
+    assert (counts[2].count, counts[2].review_now, counts[2].oldest) == (2, 2, START + day)
+    assert [f.flag_id for f in waiting(flags, START + 2 * day)] == ["a", "d"]
+
+
 def test_quality_signals_and_override_rate(client, auth, team) -> None:
+
     auth.login("sup-1")
     html = page(client, "/supervision")
     quality = html[html.index('id="quality"') : html.index('id="aggregates"')]

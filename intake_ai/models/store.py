@@ -74,6 +74,18 @@ class StoredResource(Base):
             "pk",
             **_CURRENT,
         ),
+        # Open flags only (few at any time): the dashboard's flag counts and "review now"
+        # queue read them per client without visiting every flag ever raised.
+        Index(
+            "ix_intake_resource_open_flag",
+            "client_id",
+            "code",
+            "effective",
+            "resource_id",
+            "deleted",
+            sqlite_where=text("is_current = 1 AND resource_type = 'Flag' AND status = 'active'"),
+            postgresql_where=text("is_current AND resource_type = 'Flag' AND status = 'active'"),
+        ),
         Index("ix_intake_resource_last_updated", "last_updated", "pk"),
         Index("ix_intake_resource_derived_from", "derived_from"),
     )

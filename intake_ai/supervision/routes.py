@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from intake_ai.charts.embed import figure_json
 from intake_ai.charts.figures import distribution_figure
 from intake_ai.database import transaction
 from intake_ai.errors import InvalidInput
+from intake_ai.paging import page_of
 from intake_ai.supervision import service
 from intake_ai.supervision.queries import Period
 from intake_ai.timezones import from_local
@@ -80,19 +82,21 @@ def dashboard() -> tuple[str, int]:
             ),
         ),
     }
-    # The table pages; the lists, queue and aggregates above and below it cover everyone.
-    size = max(1, int(current_app.config["INTAKE_AI_CASELOAD_PAGE_SIZE"]))
-    pages = max(1, -(-len(view.rows) // size))
-    number = min(row_id(request.args.get("page")) or 1, pages)
-    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    # The two long tables page (each on its own parameter); the lists and aggregates cover
+    # everyone.
+    size = int(current_app.config["INTAKE_AI_CASELOAD_PAGE_SIZE"])
+
+    def page_url(parameter: str, anchor: str) -> Callable[[int], str]:
+        kept: dict[str, Any] = {k: v for k, v in request.args.items() if k != parameter}
+        return lambda n: url_for(".dashboard", **{**kept, parameter: n}, _anchor=anchor)
+
     return render_template(
         "intake_ai/supervision/dashboard.html",
         view=view,
-        shown=view.rows[(number - 1) * size : number * size],
-        first=(number - 1) * size + 1,
-        page=number,
-        pages=pages,
-        page_url=lambda n: url_for(".dashboard", **kept, page=n, _anchor="caseload"),
+        caseload=page_of(view.rows, size, row_id(request.args.get("page"))),
+        caseload_url=page_url("page", "caseload"),
+        queue=page_of(view.queue, size, row_id(request.args.get("queue_page"))),
+        queue_url=page_url("queue_page", "queue"),
         charts=charts,
         band_labels=BAND_LABELS,
         purpose_labels=PURPOSE_LABELS,

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, select
 
-from fhir_mappings.definitions.risk import BANDS, band_for, flag_kind
+from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, band_for, flag_kind
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.database import session, utcnow
@@ -25,6 +26,7 @@ from intake_ai.supervision.queries import Period
 #: Aggregates hide any group smaller than this (clinical content, section 4).
 MIN_GROUP = 5
 BAND_ORDER = {band.code: index for index, band in enumerate(BANDS)}
+REVIEW_NOW = frozenset(k.code for k in FLAG_KINDS if k.urgency == "review-now")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,35 @@ def rising_reasons(scores: Sequence[Score], window: timedelta = timedelta(days=3
     if len(scores) >= 2 and latest.band == scores[1].band == "band-high":
         reasons.append("two high notes in a row")
     return reasons
+
+
+@dataclass(frozen=True)
+class FlagCounts:
+    count: int
+    review_now: int
+    oldest: datetime
+
+
+def flag_counts(flags: Sequence[queries.OpenFlag]) -> dict[int, FlagCounts]:
+    """Per client: open flags, how many of them say "review now", the oldest one's date."""
+    counts: dict[int, FlagCounts] = {}
+    for flag in flags:
+        seen = counts.get(flag.client_id)
+        urgent = int(flag.code in REVIEW_NOW)
+        counts[flag.client_id] = (
+            FlagCounts(1, urgent, flag.raised)
+            if seen is None
+            else FlagCounts(seen.count + 1, seen.review_now + urgent, min(seen.oldest, flag.raised))
+        )
+    return counts
+
+
+def waiting(flags: Sequence[queries.OpenFlag], before: datetime) -> list[queries.OpenFlag]:
+    """The "review now" flags raised before ``before``, oldest first."""
+    return sorted(
+        (f for f in flags if f.code in REVIEW_NOW and f.raised <= before),
+        key=lambda f: f.raised,
+    )
 
 
 def suppress_small(counts: dict[str, int], minimum: int = MIN_GROUP) -> dict[str, int | None]:
@@ -103,7 +134,7 @@ class Dashboard:
     override_rates: list[tuple[str, int, int]]
     bands: dict[str, int | None]
     purposes: dict[str, int | None]
-    supervisees: list[User]
+    supervisees: list[Supervisee]
     clinician_id: int | None
     period: Period
 
@@ -112,15 +143,23 @@ class Dashboard:
         return [row for row in self.rows if row.rising]
 
 
-def supervisees(actor: Actor) -> list[User]:
-    return list(
-        session().scalars(
-            select(User)
+class Supervisee(NamedTuple):
+    id: int
+    display_name: str
+
+
+def supervisees(actor: Actor) -> list[Supervisee]:
+    """Plain rows, not ORM objects: the page is drawn after the transaction ends, when each
+    User would be reloaded one query at a time."""
+    return [
+        Supervisee(user_id, name)
+        for user_id, name in session().execute(
+            select(User.id, User.display_name)
             .join(Supervision, Supervision.clinician_id == User.id)
             .where(Supervision.supervisor_id == actor.user.id)
             .order_by(User.display_name)
         )
-    )
+    ]
 
 
 def _caseload(actor: Actor, clinician_id: int | None) -> Select[int]:
@@ -146,7 +185,7 @@ def dashboard(
     team = supervisees(actor)
     if clinician_id is not None and clinician_id not in {u.id for u in team}:
         raise InvalidInput({"clinician": ["Choose one of your supervisees."]})
-    caseload = queries.caseload_for_planner(_caseload(actor, clinician_id))
+    caseload = queries.Caseload.of(_caseload(actor, clinician_id))
     now = utcnow()
     clients = (
         session()
@@ -154,7 +193,7 @@ def dashboard(
             select(Client.id, Client.pseudonym, User.display_name)
             .join(CareAssignment, CareAssignment.client_id == Client.id)
             .join(User, User.id == CareAssignment.clinician_id)
-            .where(Client.id.in_(caseload))
+            .where(caseload.holds(Client.id))
             .order_by(Client.pseudonym)
         )
         .all()
@@ -166,7 +205,8 @@ def dashboard(
         latest_ref.setdefault(client_id, f"Observation/{indicator_id}")
     reviews = queries.latest_reviews(caseload)
     notes = queries.last_note_dates(caseload, period)
-    flags = queries.open_flags(caseload)
+    raised = queries.open_flags(caseload)
+    flags = flag_counts(raised)
     rows = []
     for client_id, pseudonym, clinician in clients:
         history = scores.get(client_id, [])
@@ -194,17 +234,16 @@ def dashboard(
     hours = int(current_app.config["INTAKE_AI_FLAG_QUEUE_HOURS"])
     queue = [
         QueuedFlag(
-            client_id,
-            by_id[client_id].pseudonym,
-            by_id[client_id].clinician,
-            flag_kind(code).display,
-            int((now - raised).total_seconds() // 3600),
+            flag.client_id,
+            by_id[flag.client_id].pseudonym,
+            by_id[flag.client_id].clinician,
+            flag_kind(flag.code).display,
+            int((now - flag.raised).total_seconds() // 3600),
         )
-        for client_id, _flag_id, code, raised in queries.review_now_queue(
-            caseload, now - timedelta(hours=hours)
-        )
-        if client_id in by_id
+        for flag in waiting(raised, now - timedelta(hours=hours))
+        if flag.client_id in by_id
     ]
+
     names = {u.id: u.display_name for u in team}
     band_counts: dict[str, int] = {band.code: 0 for band in BANDS}
     for row in rows:
