@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import tempfile
@@ -61,6 +62,7 @@ def fresh_app(server_url: str = "") -> Iterator[Flask]:
     )
     with app.app_context():
         schema.upgrade()
+    gc.freeze()  # as intake_ai.wsgi does in a server's worker
     try:
         yield app
     finally:

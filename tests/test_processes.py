@@ -57,7 +57,7 @@ def server(database_url: str, workers: int) -> Iterator[str]:
             f"127.0.0.1:{port}",
             "--graceful-timeout",
             "5",
-            "intake_ai:create_app()",
+            "intake_ai.wsgi:app",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
