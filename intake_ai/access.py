@@ -111,9 +111,12 @@ def api_resource_filter(
     """
     if resource_type in DEFINITIONAL_TYPES:
         return StoredResource.client_id.is_(None)
-    visible = visible_client_ids(actor)
     if resource_type == "Practitioner":
-        return or_(StoredResource.client_id.is_(None), StoredResource.client_id.in_(visible))
+        return or_(
+            StoredResource.client_id.is_(None),
+            StoredResource.client_id.in_(visible_client_ids(actor)),
+        )
+
     rules = [_visible_client(actor)]
     if resource_type != "Consent":
         rules.append(Client.consent_state == ConsentState.ACTIVE)

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from intake_ai.auth.actors import Actor
@@ -41,6 +41,14 @@ def issue_token(
     return row, secret
 
 
+#: Built once: every API call runs it. The user comes in the same query (joined).
+_BY_DIGEST = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
 def authenticate(authorization: str | None) -> Actor | None:
     """The actor for an ``Authorization: Bearer ...`` header, or None."""
     if not authorization:
@@ -48,15 +56,7 @@ def authenticate(authorization: str | None) -> Actor | None:
     scheme, _, secret = authorization.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return None
-    token = (
-        session()
-        .scalars(
-            select(ApiToken)
-            .options(joinedload(ApiToken.user))  # one query, not two: every API call asks
-            .where(ApiToken.token_hash == digest(secret.strip()))
-        )
-        .first()
-    )
+    token = session().scalars(_BY_DIGEST, {"digest": digest(secret.strip())}).first()
 
     if token is None or token.revoked_at is not None:
         return None
