@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -36,7 +37,7 @@ def arguments(description: str, **defaults: Any) -> argparse.ArgumentParser:
 @contextmanager
 def fresh_app(server_url: str = "") -> Iterator[Flask]:
     """An app on a new, migrated database (SQLite in a temp folder, or a new PG database)."""
-    drop: Callable[[], None] = lambda: None  # noqa: E731
+    drop: Callable[[], Any] = lambda: None  # noqa: E731
     if server_url.startswith("postgresql"):
         url = make_url(server_url)
         name = f"intake_ai_bench_{uuid.uuid4().hex[:8]}"
@@ -52,6 +53,10 @@ def fresh_app(server_url: str = "") -> Iterator[Flask]:
     else:
         folder = tempfile.mkdtemp(prefix="intake_ai_bench_")
         database_url = f"sqlite:///{folder}/bench.sqlite3"
+
+        def drop() -> None:  # the practice-scale file is over 10 GB
+            shutil.rmtree(folder, ignore_errors=True)
+
     app = create_app(
         {
             "INTAKE_AI_DATABASE_URL": database_url,
