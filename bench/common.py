@@ -34,6 +34,20 @@ def arguments(description: str, **defaults: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def app_for(database_url: str) -> Flask:
+    """The standalone app on ``database_url``, start-up frozen as ``intake_ai.wsgi`` does."""
+    app = create_app(
+        {
+            "INTAKE_AI_DATABASE_URL": database_url,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "INTAKE_AI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    gc.freeze()
+    return app
+
+
 @contextmanager
 def fresh_app(server_url: str = "") -> Iterator[Flask]:
     """An app on a new, migrated database (SQLite in a temp folder, or a new PG database)."""
@@ -57,17 +71,9 @@ def fresh_app(server_url: str = "") -> Iterator[Flask]:
         def drop() -> None:  # the practice-scale file is over 10 GB
             shutil.rmtree(folder, ignore_errors=True)
 
-    app = create_app(
-        {
-            "INTAKE_AI_DATABASE_URL": database_url,
-            "SECRET_KEY": "bench",
-            "WTF_CSRF_ENABLED": False,
-            "INTAKE_AI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
+    app = app_for(database_url)
     with app.app_context():
         schema.upgrade()
-    gc.freeze()  # as intake_ai.wsgi does in a server's worker
     try:
         yield app
     finally:
