@@ -137,7 +137,6 @@ def search_figures(
         api(client_id)
         raw_times.append(_ms(raw, client_id))
         if n < warm_up:
-
             for times in (api_times, raw_times, first_times):
                 times.clear()
     return api_times, raw_times, first_times
