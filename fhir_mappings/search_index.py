@@ -37,6 +37,13 @@ def parse_fhir_datetime(text: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def canonical_of(resource: dict[str, Any]) -> str | None:
+    """``url|version`` of a definition, as references to it name it (a ``url`` search
+    matches the canonical with or without its version)."""
+    url, version = resource.get("url"), resource.get("version")
+    return f"{url}|{version}" if url and version else url
+
+
 def _local_id(reference: Any, resource_type: str) -> int | None:
     if not isinstance(reference, dict):
         return None
@@ -92,11 +99,10 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
     elif kind == "QuestionnaireResponse":
         code = resource.get("questionnaire")
         effective = resource.get("authored")
-    elif kind == "Questionnaire":
-        code = resource.get("url")
-        effective = resource.get("date")
-    elif kind in ("CodeSystem", "ValueSet"):
-        code = resource.get("url")
+    elif kind in ("Questionnaire", "CodeSystem", "ValueSet"):
+        code = canonical_of(resource)
+        if kind == "Questionnaire":
+            effective = resource.get("date")
     elif kind == "Flag":
         code_system, code = _first_coding(resource.get("code"))
         categories = resource.get("category") or []

@@ -54,3 +54,47 @@ def test_flask_db_upgrade_command_builds_the_schema(tmp_path, database_url) -> N
             engine.dispose()
     finally:
         drop()
+
+
+def test_definitions_are_reindexed_by_their_canonical(tmp_path, database_url) -> None:
+    """0006: rows written with the bare url (as before it) get url|version, and back."""
+    from sqlalchemy import select, update
+
+    from fhir_mappings.definitions.intake import INTAKE
+    from fhir_mappings.questionnaire import (
+        questionnaire_canonical,
+        questionnaire_id,
+        questionnaire_url,
+    )
+    from intake_ai.database import session, transaction
+    from intake_ai.definitions_service import ensure_published
+    from intake_ai.models import StoredResource
+
+    url, drop = fresh_database(database_url if ON_POSTGRES else None, tmp_path)
+    intake = StoredResource.resource_id == questionnaire_id(INTAKE)
+    questionnaire = StoredResource.resource_type == "Questionnaire"
+
+    def intake_code() -> str | None:
+        return session().scalar(select(StoredResource.code).where(questionnaire, intake))
+
+    try:
+        app = create_app(base_config(url))
+        with app.app_context():
+            schema.upgrade("0005")
+            with transaction():
+                ensure_published()
+                session().execute(
+                    update(StoredResource)
+                    .where(questionnaire, intake)
+                    .values(code=questionnaire_url(INTAKE))
+                )
+            session().remove()
+            schema.upgrade()
+            assert intake_code() == questionnaire_canonical(INTAKE)
+            session().remove()
+            schema.downgrade("0005")
+            assert intake_code() == questionnaire_url(INTAKE)
+            session().remove()
+            app.extensions["intake_ai"].db.engine.dispose()
+    finally:
+        drop()
