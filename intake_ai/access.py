@@ -9,7 +9,7 @@ Every function takes the ``Actor`` and answers from the database; views never de
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select
 
 from fhir_mappings.codes import DEFINITIONAL_TYPES
 from intake_ai.auth.actors import Actor
@@ -21,26 +21,28 @@ from intake_ai.models import CareAssignment, Client, ConsentState, Role, StoredR
 
 def visible_client_ids(actor: Actor) -> Select[int]:
     """The ids of the clients whose records this actor may see."""
-    user = actor.user
-    if user.role is Role.CLINICIAN:
-        return select(CareAssignment.client_id).where(CareAssignment.clinician_id == user.id)
-    if user.role is Role.SUPERVISOR:
-        supervisees = select(Supervision.clinician_id).where(Supervision.supervisor_id == user.id)
+    return _visible_ids(actor.user.role, actor.user.id)
+
+
+def _visible_ids(role: Role, user_id: int) -> Select[int]:
+    if role is Role.CLINICIAN:
+        return select(CareAssignment.client_id).where(CareAssignment.clinician_id == user_id)
+    if role is Role.SUPERVISOR:
+        supervisees = select(Supervision.clinician_id).where(Supervision.supervisor_id == user_id)
         return select(CareAssignment.client_id).where(CareAssignment.clinician_id.in_(supervisees))
-    return select(Client.id).where(_visible_client(actor))
+    return select(Client.id).where(_visible_client(role, user_id))
 
 
-def _visible_client(actor: Actor) -> ColumnElement[bool]:
+def _visible_client(role: Role, user_id: int) -> ColumnElement[bool]:
     """The same rule as ``visible_client_ids``, as a condition on ``Client`` rows.
 
     For an integrator a plain column test: a list of every agreeing client would grow with
     the practice, and a query about one client should not read it.
     """
-    role = actor.user.role
     if role is Role.INTEGRATOR:
         return Client.consent_state == ConsentState.ACTIVE
     if role in (Role.CLINICIAN, Role.SUPERVISOR):
-        return Client.id.in_(visible_client_ids(actor))
+        return Client.id.in_(_visible_ids(role, user_id))
     return false()
 
 
@@ -97,8 +99,12 @@ def may_use_api_type(actor: Actor, resource_type: str, mode: str) -> bool:
     return True
 
 
+#: The execution parameter that carries a search's patients into ``api_resource_filter``.
+PINNED = "access_pinned"
+
+
 def api_resource_filter(
-    actor: Actor, resource_type: str, pinned: frozenset[int] | None = None
+    actor: Actor, resource_type: str, pinned: bool = False
 ) -> ColumnElement[bool]:
     """SQL condition on ``StoredResource`` rows of this type the API caller may see.
 
@@ -106,20 +112,29 @@ def api_resource_filter(
     itself is served to whoever sees the client: the clinician's own token sees a pending
     "discuss first"; an integrator (who sees only clients who agreed) never does.
 
-    ``pinned``: the only clients a search can match (its patient parameters). The access
-    subquery is then limited to them, so its cost does not grow with the practice.
+    ``pinned``: the search names the only clients it can match (its patient parameters);
+    the access subquery is then limited to them, so its cost does not grow with the
+    practice. Their ids are given at execution, as a list in the ``PINNED`` parameter.
     """
+    return api_resource_filter_for(actor.user.role, actor.user.id, resource_type, pinned=pinned)
+
+
+def api_resource_filter_for(
+    role: Role, user_id: int, resource_type: str, *, pinned: bool = False
+) -> ColumnElement[bool]:
+    """``api_resource_filter`` for a caller known by role and id (for statements built
+    once and kept, which hold no actor)."""
     if resource_type in DEFINITIONAL_TYPES:
         return StoredResource.client_id.is_(None)
     if resource_type == "Practitioner":
         return or_(
             StoredResource.client_id.is_(None),
-            StoredResource.client_id.in_(visible_client_ids(actor)),
+            StoredResource.client_id.in_(_visible_ids(role, user_id)),
         )
 
-    rules = [_visible_client(actor)]
+    rules = [_visible_client(role, user_id)]
     if resource_type != "Consent":
         rules.append(Client.consent_state == ConsentState.ACTIVE)
-    if pinned is not None:
-        rules.append(Client.id.in_(sorted(pinned)))
+    if pinned:
+        rules.append(Client.id.in_(bindparam(PINNED, expanding=True)))
     return StoredResource.client_id.in_(select(Client.id).where(*rules))

@@ -62,3 +62,30 @@ def test_api_reads_are_audited_with_the_token(app, client, make) -> None:
         "0",
     )
     assert read.token_id is not None
+
+
+def test_api_searches_are_audited_on_every_path(app, client, make) -> None:
+    """A page of results (whose entry the read itself writes on PostgreSQL), a count only,
+    and an empty result each leave one entry with the token and the parameter names."""
+    make.user("integrator", "ehr")
+    make.user("clinician", "dr-a")
+    client_id = make.client("dr-a")
+    from intake_ai.models import ConsentState
+
+    set_consent(app, client_id, ConsentState.ACTIVE)
+    token = make.token("ehr", "system/*.read")
+    for query in (
+        f"Patient?_id={client_id}",
+        f"Observation?patient={client_id}&_summary=count",
+        "Observation?patient=999999",
+    ):
+        assert client.get(f"/fhir/{query}", headers=bearer(token)).status_code == 200
+    searches = [r for r in _records(app) if r.operation == "search-type"]
+    assert [(r.entity, r.detail) for r in searches] == [
+        ("Patient", "params: _id"),
+        ("Observation", "params: _summary,patient"),
+        ("Observation", "params: patient"),
+    ]
+    assert all(
+        (r.agent_name, r.action, r.outcome) == ("ehr", "E", "0") and r.token_id for r in searches
+    )

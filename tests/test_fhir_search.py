@@ -8,6 +8,10 @@ from urllib.parse import quote
 import pytest
 
 from fhir_mappings.codes import LOCAL_SYSTEM, OBSERVATION_CATEGORY
+from fhir_mappings.definitions.intake import INTAKE
+from fhir_mappings.questionnaire import questionnaire_canonical, questionnaire_url
+from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api import service
 
 
 def search(client, headers, query: str) -> dict:  # type: ignore[no-untyped-def]
@@ -220,6 +224,76 @@ def test_lenient_handling_ignores_unknown_parameters_and_says_so(client, world) 
     ).json
     outcome = [e for e in found["entry"] if e["search"]["mode"] == "outcome"]
     assert "colour" in outcome[0]["resource"]["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expect_match"),
+    [
+        ("url", "canonical", True),
+        ("url", "versioned", True),
+        ("url", "other-version", False),
+        ("questionnaire", "canonical", True),
+        ("questionnaire", "versioned", True),
+        ("questionnaire", "other-version", False),
+        ("questionnaire", "other-questionnaire", False),
+    ],
+)
+def test_canonical_searches(client, world, kind: str, value: str, expect_match: bool) -> None:
+    url = questionnaire_url(INTAKE)
+    given = {
+        "canonical": url,
+        "versioned": questionnaire_canonical(INTAKE),
+        "other-version": f"{url}|0.0.1-none",
+        "other-questionnaire": f"{url}-other",  # shares a prefix, names another one
+    }[value]
+    resource_type = "Questionnaire" if kind == "url" else "QuestionnaireResponse"
+    found = search(client, world.integrator, f"{resource_type}?{kind}={quote(given)}&_count=500")
+    named = (
+        {e["resource"].get("url" if kind == "url" else "questionnaire") for e in found["entry"]}
+        if found["total"]
+        else set()
+    )
+    if expect_match:
+        assert found["total"] > 0
+        assert named == ({url} if kind == "url" else {questionnaire_canonical(INTAKE)})
+    else:
+        assert found["total"] == 0
+
+
+def test_searches_of_one_shape_share_a_statement_and_keep_their_values(client, world) -> None:
+    """Values travel as parameters: the second patient's search reuses the first's statement
+    and still gets only that patient's records."""
+    service._statements.cache_clear()
+    first = search(client, world.integrator, f"Observation?patient={world.agreed}&_count=500")
+    second = search(client, world.integrator, f"Observation?patient={world.second}&_count=500")
+    info = service._statements.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    for bundle, patient in ((first, world.agreed), (second, world.second)):
+        assert bundle["total"] > 0
+        assert {e["resource"]["subject"]["reference"] for e in bundle["entry"]} == {
+            f"Patient/{patient}"
+        }
+    assert first["total"] != second["total"]
+
+
+def test_the_shape_of_a_search_keeps_what_decides_its_sql() -> None:
+    def shaped(query: str) -> tuple[searching.Search, dict]:  # type: ignore[type-arg]
+        pairs = [tuple(p.split("=", 1)) for p in query.split("&")]
+        return searching.shape(searching.parse("Observation", pairs))  # type: ignore[arg-type]
+
+    one, one_values = shaped("patient=1&code=a|b&date=ge2026-01-01&_count=5")
+    two, two_values = shaped("patient=2&code=c|d&date=ge2025-06-01&_count=9")
+    assert one == two and one_values != two_values
+    assert one_values[searching.LIMIT] == 6
+    assert 1 in one_values.values() and "a" in one_values.values()
+    # A different form of SQL: no system, an empty system, another date prefix, a cursor.
+    others = [
+        shaped("patient=1&code=b&date=ge2026-01-01&_count=5")[0],
+        shaped("patient=1&code=|b&date=ge2026-01-01&_count=5")[0],
+        shaped("patient=1&code=a|b&date=lt2026-01-01&_count=5")[0],
+        shaped("patient=1&code=a|b,c|d&date=ge2026-01-01&_count=5")[0],
+    ]
+    assert len({one, *others}) == 5
 
 
 def test_xml_is_not_served(client, world) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, not_, or_, tuple_
 
 from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.models import StoredResource
@@ -247,7 +247,8 @@ class Search:
     resource_type: str
     conditions: tuple[Condition, ...] = ()
     ids: tuple[str, ...] = ()
-    last_updated: tuple[tuple[str, datetime, datetime], ...] = ()
+    #: (prefix, start, end); in a shaped search, start and end are slots.
+    last_updated: tuple[tuple[str, Any, Any], ...] = ()
     count: int = 50
     sort: str | None = None  # index column
     descending: bool = False
@@ -438,13 +439,86 @@ def parse(
 
 
 # SQL -----------------------------------------------------------------------------------
+#
+# A search becomes SQL in two steps. ``shape`` takes the values out (each becomes a named
+# parameter: a ``Slot``) and keeps what decides the form of the SQL. The builders below
+# work on shapes only, so one statement, built once, serves every search of the same shape
+# with the values given at execution: building a statement cost more than running it.
+
+
+class Slot(str):
+    """A search value's place in the SQL: the name of the parameter that carries it."""
+
+    __slots__ = ()
+
+
+#: Parameters every shaped search carries: the page size (+1) and the cursor's position.
+LIMIT, CURSOR_KEY, CURSOR_PK = "page_limit", "cursor_key", "cursor_pk"
+
+
+def shape(search: Search) -> tuple[Search, dict[str, Any]]:
+    """The search with its values replaced by slots, and the values by slot name.
+
+    Kept in the shape: the parameters, date prefixes, whether a token gives a system (and
+    whether it is empty) or a code, whether a URI names a version, how many ids, the sort,
+    whether there is a cursor and which way it reads. Left out: what SQL never sees
+    (_include, ignored parameters, _summary).
+    """
+    values: dict[str, Any] = {LIMIT: search.count + 1}
+
+    def slot(value: Any) -> Slot:
+        name = Slot(f"v{len(values)}")
+        values[name] = value
+        return name
+
+    def shaped(param: SearchParam, value: Any) -> Any:
+        if param.kind == "token":
+            system, code = value
+            if len(param.columns) == 1:
+                system = None  # a one-column token is matched on its code alone
+            return (
+                system if system in (None, "") else slot(system),
+                None if code is None else slot(code),
+            )
+        if param.kind == "date":
+            prefix, start, end = value
+            return prefix, slot(start), slot(end)
+        if param.kind == "uri" and "|" not in value:
+            return slot(value), slot(value + "|")  # the canonical, or any version of it
+        return slot(value)
+
+    conditions = tuple(
+        Condition(c.param, tuple(shaped(c.param, v) for v in c.values)) for c in search.conditions
+    )
+    cursor = search.cursor
+    if cursor is not None:
+        if cursor.key is not None:
+            values[CURSOR_KEY] = datetime.fromisoformat(cursor.key)
+        values[CURSOR_PK] = cursor.pk
+        cursor = Cursor(None if cursor.key is None else CURSOR_KEY, 0, cursor.backwards)
+    template = Search(
+        resource_type=search.resource_type,
+        conditions=conditions,
+        ids=(slot(list(search.ids)),) if search.ids else (),
+        last_updated=tuple((p, slot(a), slot(b)) for p, a, b in search.last_updated),
+        count=0,
+        sort=search.sort,
+        descending=search.descending,
+        cursor=cursor,
+        explicit_status=search.explicit_status,
+    )
+    return template, values
 
 
 def _column(name: str) -> Any:
     return getattr(StoredResource, name)
 
 
-def date_clause(column: Any, prefix: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+def _bind(column: Any, name: str) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+def date_clause(column: Any, prefix: str, start: Any, end: Any) -> ColumnElement[bool]:
     if prefix == "eq":
         return and_(column >= start, column < end)
     if prefix == "ne":
@@ -459,6 +533,7 @@ def date_clause(column: Any, prefix: str, start: datetime, end: datetime) -> Col
 
 
 def _condition_clause(condition: Condition) -> ColumnElement[bool]:
+    """One condition of a shaped search: its values ORed."""
     param = condition.param
     options: list[ColumnElement[bool]] = []
     for value in condition.values:
@@ -467,25 +542,28 @@ def _condition_clause(condition: Condition) -> ColumnElement[bool]:
             system, code = value
             parts = []
             if code is not None:
-                parts.append(code_column == code)
+                parts.append(code_column == _bind(code_column, code))
             if system == "":
                 parts.append(system_column.is_(None))
             elif system is not None:
-                parts.append(system_column == system)
+                parts.append(system_column == _bind(system_column, system))
             options.append(and_(*parts))
         elif param.kind == "token":
-            options.append(_column(param.columns[0]) == value[1])
-        elif param.kind == "reference":
-            options.append(_column(param.columns[0]) == value)
+            column, code = _column(param.columns[0]), value[1]
+            options.append(column.is_(None) if code is None else column == _bind(column, code))
         elif param.kind == "date":
-            options.append(date_clause(_column(param.columns[0]), *value))
-        else:  # uri: exact, or a canonical without its |version
             column = _column(param.columns[0])
+            prefix, start, end = value
+            options.append(date_clause(column, prefix, _bind(column, start), _bind(column, end)))
+        elif param.kind == "uri" and isinstance(value, tuple):
+            column = _column(param.columns[0])
+            exact, versioned = value
             options.append(
-                or_(column == value, column.startswith(value + "|"))
-                if "|" not in value
-                else column == value
+                or_(column == _bind(column, exact), column.startswith(_bind(column, versioned)))
             )
+        else:  # a reference, or a URI that names its version
+            column = _column(param.columns[0])
+            options.append(column == _bind(column, value))
     return or_(*options) if options else false()
 
 
@@ -499,18 +577,23 @@ def pinned_clients(search: Search) -> frozenset[int] | None:
     return pinned
 
 
-def where_clauses(search: Search) -> list[ColumnElement[bool]]:
-    """Every filter of the search (access and paging are added by the caller)."""
+def where_clauses(template: Search) -> list[ColumnElement[bool]]:
+    """Every filter of a shaped search (access and paging are added by the caller)."""
     clauses: list[ColumnElement[bool]] = [
-        StoredResource.resource_type == search.resource_type,
+        StoredResource.resource_type == template.resource_type,
         current_version(),
         StoredResource.deleted.is_(False),
     ]
-    clauses += [_condition_clause(c) for c in search.conditions]
-    if search.ids:
-        clauses.append(StoredResource.resource_id.in_(search.ids))
-    clauses += [date_clause(StoredResource.last_updated, *u) for u in search.last_updated]
-    if search.resource_type in CORRECTABLE and not search.explicit_status:
+    clauses += [_condition_clause(c) for c in template.conditions]
+    if template.ids:
+        ids = StoredResource.resource_id
+        clauses.append(ids.in_(bindparam(template.ids[0], type_=ids.type, expanding=True)))
+    updated = StoredResource.last_updated
+    clauses += [
+        date_clause(updated, prefix, _bind(updated, start), _bind(updated, end))
+        for prefix, start, end in template.last_updated
+    ]
+    if template.resource_type in CORRECTABLE and not template.explicit_status:
         clauses.append(
             or_(StoredResource.status.is_(None), not_(StoredResource.status == "entered-in-error"))
         )
@@ -522,22 +605,23 @@ def sort_columns(search: Search) -> tuple[Any, Any]:
     return key, StoredResource.pk
 
 
-def page(query: Select[Any], search: Search) -> Select[Any]:
-    """Order and keyset-limit a query: the page after (or before) the cursor, plus one row
-    that tells whether there is a further page."""
-    key, pk = sort_columns(search)
-    cursor = search.cursor
+def page(query: Select[Any], template: Search) -> Select[Any]:
+    """Order and keyset-limit a shaped search's query: the page after (or before) the
+    cursor, plus one row that tells whether there is a further page."""
+    key, pk = sort_columns(template)
+    cursor = template.cursor
     # Reading backwards (a "previous" link) walks the order in reverse, then flips the page.
-    reverse = search.descending != (cursor is not None and cursor.backwards)
+    reverse = template.descending != (cursor is not None and cursor.backwards)
     if cursor is not None:
+        at_pk = _bind(pk, CURSOR_PK)
         if key is not None and cursor.key is not None:
-            mark = (datetime.fromisoformat(cursor.key), cursor.pk)
+            mark = tuple_(_bind(key, CURSOR_KEY), at_pk)
             query = query.where(tuple_(key, pk) < mark if reverse else tuple_(key, pk) > mark)
         else:
-            query = query.where(pk < cursor.pk if reverse else pk > cursor.pk)
+            query = query.where(pk < at_pk if reverse else pk > at_pk)
     order = [key, pk] if key is not None else [pk]
     query = query.order_by(*(column.desc() if reverse else column.asc() for column in order))
-    return query.limit(search.count + 1)
+    return query.limit(bindparam(LIMIT, type_=Integer))
 
 
 def cursor_for(row: Any, search: Search, backwards: bool) -> Cursor:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, request
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from werkzeug.http import http_date
 
 from fhir_mappings.datetimes import fhir_instant
@@ -25,7 +26,7 @@ from intake_ai.fhir_api import search as searching
 from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.capability import build_capability_statement
 from intake_ai.fhir_api.errors import FhirError
-from intake_ai.models import StoredResource
+from intake_ai.models import Role, StoredResource
 from intake_ai.untrusted import row_id
 
 
@@ -175,32 +176,51 @@ def _includes(actor: Actor, search: searching.Search, rows: Sequence[Any]) -> li
     return found
 
 
+@lru_cache(maxsize=512)
+def _statements(
+    template: searching.Search, role: Role, user_id: int, dialect: str
+) -> tuple[Select[Any], Select[Any]]:
+    """(count, page) of a shaped search for one caller, built once (see ``searching.shape``).
+
+    ``dialect`` is part of the key because the page carries its audit entry where the
+    database can (``audit.carrying``).
+    """
+    pinned = searching.pinned_clients(template) is not None
+    clauses = [
+        *searching.where_clauses(template),
+        access.api_resource_filter_for(role, user_id, template.resource_type, pinned=pinned),
+    ]
+    counting = select(func.count()).select_from(StoredResource).where(*clauses)
+    # Plain rows of the columns a page needs (no ORM objects), each carrying the total: one
+    # round trip for the page and its count. The count ignores the cursor (added to the page
+    # query only), so it is the whole search's total on every page.
+    sort_key = [searching.sort_columns(template)[0]] if template.sort else []
+    page_query = select(*PAGE_COLUMNS, *sort_key, counting.scalar_subquery().label("total"))
+    return counting, audit.carrying(searching.page(page_query.where(*clauses), template))
+
+
 def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
     actor = current_actor()
     require_scope(actor, resource_type, "read")
     parsed = parse_search(resource_type, args)
-    clauses = [
-        *searching.where_clauses(parsed),
-        access.api_resource_filter(actor, resource_type, searching.pinned_clients(parsed)),
-    ]
-
+    template, values = searching.shape(parsed)
+    pinned = searching.pinned_clients(parsed)
+    if pinned is not None:
+        values[access.PINNED] = sorted(pinned)
     db = session()
-    counting = select(func.count()).select_from(StoredResource).where(*clauses)
-    audit.record(
-        "search-type", resource_type, detail="params: " + ",".join(sorted({k for k, _ in args}))
+    counting, page_query = _statements(
+        template, actor.user.role, actor.user.id, db.get_bind().dialect.name
     )
+    detail = "params: " + ",".join(sorted({k for k, _ in args}))
     links = [("self", _link(resource_type, args, args_cursor(args)))]
     if parsed.summary_count or parsed.count == 0:
-        total = db.scalar(counting) or 0
+        audit.record("search-type", resource_type, detail=detail)
+        total = db.scalar(counting, values) or 0
         return Answer(bundle("searchset", [], total=total, links=links, now=utcnow()))
-    # Plain rows of the columns a page needs (no ORM objects), each carrying the total: one
-    # round trip for the page and its count. The count ignores the cursor (added to the page
-    # query only), so it is the whole search's total on every page.
-    sort_key = [searching.sort_columns(parsed)[0]] if parsed.sort else []
-    page_query = select(*PAGE_COLUMNS, *sort_key, counting.scalar_subquery().label("total"))
-    rows = list(db.execute(searching.page(page_query.where(*clauses), parsed)))
+    audit_values = audit.carried("search-type", resource_type, detail=detail)
+    rows = list(db.connection().execute(page_query, {**values, **audit_values}).all())
     # An empty page carries no count; without a cursor, the search matched nothing.
-    total = rows[0].total if rows else ((db.scalar(counting) or 0) if parsed.cursor else 0)
+    total = rows[0].total if rows else ((db.scalar(counting, values) or 0) if parsed.cursor else 0)
 
     more = len(rows) > parsed.count
     rows = rows[: parsed.count]

@@ -231,12 +231,12 @@ def _conditional_match(criteria: str) -> list[StoredResource]:
     args = parse_qsl(criteria, keep_blank_values=True)
     if not args:
         raise FhirError(400, "If-None-Exist: give search criteria, e.g. encounter=Encounter/5")
-    parsed = parse_search("QuestionnaireResponse", args)
+    template, values = searching.shape(parse_search("QuestionnaireResponse", args))
     clauses = [
-        *searching.where_clauses(parsed),
+        *searching.where_clauses(template),
         access.api_resource_filter(actor, "QuestionnaireResponse"),
     ]
-    return list(session().scalars(select(StoredResource).where(*clauses).limit(2)))
+    return list(session().scalars(select(StoredResource).where(*clauses).limit(2), values))
 
 
 def _prefer_return(row: StoredResource, status: int) -> Answer:
