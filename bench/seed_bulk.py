@@ -275,11 +275,13 @@ def bulk_seed(
             f"{time.perf_counter() - started:,.0f} s"
         )
     # Statistics and the visibility map, as autovacuum (PostgreSQL) or a periodic ANALYZE
-    # (SQLite) keeps them on a running system; fresh bulk loads have neither yet.
+    # (SQLite) keeps them on a running system; fresh bulk loads have neither yet. Then the
+    # load's writes are checkpointed, as a server at rest has them: SQLite readers otherwise
+    # search a write-ahead log of gigabytes for every page they read.
     engine = session().get_bind()
+    postgres = engine.dialect.name == "postgresql"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(
-            "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
-        )
+        connection.exec_driver_sql("VACUUM ANALYZE" if postgres else "ANALYZE")
+        connection.exec_driver_sql("CHECKPOINT" if postgres else "PRAGMA wal_checkpoint(TRUNCATE)")
 
     return {"seconds": time.perf_counter() - started, "resources": loaded}
