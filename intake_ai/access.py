@@ -99,31 +99,30 @@ def may_use_api_type(actor: Actor, resource_type: str, mode: str) -> bool:
     return True
 
 
-#: The execution parameter that carries a search's patients into ``api_resource_filter``.
+#: The execution parameter that carries a search's patients into ``api_resource_filter_for``.
 PINNED = "access_pinned"
 
 
-def api_resource_filter(
-    actor: Actor, resource_type: str, pinned: bool = False
-) -> ColumnElement[bool]:
+def api_resource_filter(actor: Actor, resource_type: str) -> ColumnElement[bool]:
     """SQL condition on ``StoredResource`` rows of this type the API caller may see.
 
     Clinical resources are served only for clients who agreed to the record. The Consent
     itself is served to whoever sees the client: the clinician's own token sees a pending
     "discuss first"; an integrator (who sees only clients who agreed) never does.
-
-    ``pinned``: the search names the only clients it can match (its patient parameters);
-    the access subquery is then limited to them, so its cost does not grow with the
-    practice. Their ids are given at execution, as a list in the ``PINNED`` parameter.
     """
-    return api_resource_filter_for(actor.user.role, actor.user.id, resource_type, pinned=pinned)
+    return api_resource_filter_for(actor.user.role, actor.user.id, resource_type)
 
 
 def api_resource_filter_for(
     role: Role, user_id: int, resource_type: str, *, pinned: bool = False
 ) -> ColumnElement[bool]:
     """``api_resource_filter`` for a caller known by role and id (for statements built
-    once and kept, which hold no actor)."""
+    once and kept, which hold no actor).
+
+    ``pinned``: the search names the only clients it can match (its patient parameters);
+    the access subquery is then limited to them, so its cost does not grow with the
+    practice. Their ids are given at execution, as a list in the ``PINNED`` parameter.
+    """
     if resource_type in DEFINITIONAL_TYPES:
         return StoredResource.client_id.is_(None)
     if resource_type == "Practitioner":

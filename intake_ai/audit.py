@@ -137,10 +137,10 @@ def carried(
     entry is written now, as ``record`` writes it, and there are none. Either way it
     commits or rolls back with the request's work.
     """
-    values = _values(operation, entity, None, Outcome.SUCCESS, detail, None)
     if not _carried_by_reads():
-        session().connection().execute(_INSERT, values)
+        record(operation, entity, detail=detail)
         return {}
+    values = _values(operation, entity, None, Outcome.SUCCESS, detail, None)
     return {f"audit_{name}": value for name, value in values.items()}
 
 

@@ -1,7 +1,8 @@
 """Search parameters: what each type supports (the CapabilityStatement reads the same table),
 parsing a query string into a search, and turning a search into SQL over the store's index.
 
-Parsing is pure (no database) so it can be tested exhaustively; ``apply`` builds the SQL.
+Parsing is pure (no database) so it can be tested exhaustively; ``shape`` and the builders
+below turn a search into SQL.
 """
 
 from __future__ import annotations
