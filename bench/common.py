@@ -18,7 +18,8 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from intake_ai import create_app, schema
+from intake_ai import create_app
+from intake_ai.store import migrate
 
 
 def arguments(description: str, **defaults: Any) -> argparse.ArgumentParser:
@@ -73,7 +74,7 @@ def fresh_app(server_url: str = "") -> Iterator[Flask]:
 
     app = app_for(database_url)
     with app.app_context():
-        schema.upgrade()
+        migrate.upgrade()
     try:
         yield app
     finally:

@@ -39,9 +39,9 @@ from bench.common import arguments, fresh_app, summary, timed
 from bench.seed_bulk import PASSWORD, bulk_seed
 from intake_ai import directory
 from intake_ai.auth.tokens import issue_token
-from intake_ai.database import session, transaction
 from intake_ai.models import Client, EncounterKind, StoredResource, User
-from intake_ai.resource_store import row_values
+from intake_ai.store.database import session, transaction
+from intake_ai.store.resources import row_values
 from tests.intake_helpers import FULL_INTAKE, review_answers
 
 #: The rows a patient search returns, as the search itself selects them (current versions,

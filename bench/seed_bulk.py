@@ -27,11 +27,10 @@ from fhir_mappings.indicator import IndicatorFacts, ScoredInput, indicator_obser
 from fhir_mappings.people import encounter_resource, patient_resource
 from fhir_mappings.response import ResponseContext, build_response
 from intake_ai import directory
-from intake_ai.answer_schema import load_answers
-from intake_ai.database import session, transaction
-from intake_ai.definitions_service import publish_once
-from intake_ai.demo_notes import PROFILE_LEVEL, note_answers
-from intake_ai.demo_records import PROFILES, intake_answers
+from intake_ai.demo.notes import PROFILE_LEVEL, note_answers
+from intake_ai.demo.records import PROFILES, intake_answers
+from intake_ai.forms.definitions import publish_once
+from intake_ai.forms.schema import load_answers
 from intake_ai.models import (
     CareAssignment,
     Client,
@@ -42,9 +41,10 @@ from intake_ai.models import (
     StoredResource,
     User,
 )
-from intake_ai.resource_store import new_id, row_values
 from intake_ai.risk.flags import flags_from
 from intake_ai.risk.rules import INTAKE_FORM, NOTE_FORM, AnswerSource, score_dependency
+from intake_ai.store.database import session, transaction
+from intake_ai.store.resources import new_id, row_values
 
 CLIENTS_PER_CLINICIAN = 25
 CLINICIANS_PER_SUPERVISOR = 40  # so the first supervisor's caseload is 1,000 clients

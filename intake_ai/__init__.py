@@ -16,8 +16,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from intake_ai.config import apply_defaults, from_environment
-from intake_ai.database import Base
-from intake_ai.extension import MIGRATIONS_DIR, IntakeAI
+from intake_ai.extension import IntakeAI
+from intake_ai.paths import MIGRATIONS_DIR
+from intake_ai.store.database import Base
 
 __all__ = ["IntakeAI", "create_app"]
 

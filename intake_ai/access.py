@@ -14,9 +14,9 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, sel
 from fhir_mappings.codes import DEFINITIONAL_TYPES
 from intake_ai.auth.actors import Actor
 from intake_ai.auth.scopes import allows
-from intake_ai.database import session
 from intake_ai.errors import AccessDenied
 from intake_ai.models import CareAssignment, Client, ConsentState, Role, StoredResource, Supervision
+from intake_ai.store.database import session
 
 
 def visible_client_ids(actor: Actor) -> Select[int]:

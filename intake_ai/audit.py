@@ -13,8 +13,8 @@ from typing import Any
 from flask import g, has_request_context, request
 from sqlalchemy import Select, bindparam, insert
 
-from intake_ai.database import engine, session, utcnow
 from intake_ai.models import AuditRecord
+from intake_ai.store.database import engine, session, utcnow
 
 
 class Outcome(enum.StrEnum):

@@ -11,13 +11,13 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from intake_ai import schema
 from intake_ai.auth.scopes import ScopeError
 from intake_ai.auth.tokens import issue_token
-from intake_ai.database import transaction, utcnow
-from intake_ai.demo import DEMO_PASSWORD
+from intake_ai.demo.seed import DEMO_PASSWORD
 from intake_ai.errors import InvalidInput, NotFound
 from intake_ai.models import Role
+from intake_ai.store import migrate
+from intake_ai.store.database import transaction, utcnow
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -35,7 +35,7 @@ def _fail(error: Exception) -> click.ClickException:
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Create or upgrade the module's tables (like `flask db upgrade`)."""
-    schema.upgrade(revision)
+    migrate.upgrade(revision)
     click.echo(f"intake_ai schema at {revision}")
 
 
@@ -142,7 +142,7 @@ def create_client_command(
 @click.option("--password", default=DEMO_PASSWORD, show_default=True)
 def seed_demo_command(clients: int, sessions: int, seed: int, password: str) -> None:
     """Fill an empty database with clearly fake demo people and their records."""
-    from intake_ai.demo import seed_demo
+    from intake_ai.demo.seed import seed_demo
 
     try:
         logins = seed_demo(
@@ -175,7 +175,7 @@ def export_command(
     out_dir: str, types: tuple[str, ...], since: str | None, all_versions: bool
 ) -> None:
     """Export everything as NDJSON, streamed in constant memory, with a progress bar."""
-    from intake_ai.bulk_files import export_to_folder
+    from intake_ai.fhir_api.bulk_files import export_to_folder
 
     try:
         written = export_to_folder(
@@ -192,7 +192,7 @@ def export_command(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 def import_command(folder: str) -> None:
     """Load an `export --all-versions` folder into an empty database (moving databases)."""
-    from intake_ai.bulk_files import import_folder
+    from intake_ai.fhir_api.bulk_files import import_folder
 
     try:
         counts = import_folder(Path(folder), progress=_progress)

@@ -13,8 +13,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from fhir_mappings.people import encounter_resource, patient_resource, practitioner_resource
-from intake_ai import resource_store
-from intake_ai.database import session
 from intake_ai.errors import InvalidInput, NotFound
 from intake_ai.models import (
     CareAssignment,
@@ -25,6 +23,8 @@ from intake_ai.models import (
     Supervision,
     User,
 )
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

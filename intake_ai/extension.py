@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -19,15 +18,6 @@ from flask_wtf.csrf import CSRFProtect
 from intake_ai.config import apply_defaults
 from intake_ai.models import User
 from intake_ai.untrusted import RowIdConverter, keep_form_bytes, row_id
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
-
-
-def static_dir() -> Path:
-    """``intake_ai/static`` in an installed package; the checkout's top-level ``static/``."""
-    installed = PACKAGE_DIR / "static"
-    return installed if installed.is_dir() else PACKAGE_DIR.parent / "static"
 
 
 @dataclass
@@ -98,7 +88,7 @@ def _install_login(app: Flask) -> Callable[[], User | None]:
         )
     from flask_login import current_user
 
-    from intake_ai.database import session
+    from intake_ai.store.database import session
 
     manager = LoginManager()
     manager.login_view = "intake_auth.login"
@@ -135,12 +125,12 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     from intake_ai.clients.routes import bp as clients_bp
     from intake_ai.fhir_api.routes import bp as fhir_bp
     from intake_ai.intake.routes import bp as intake_bp
+    from intake_ai.pages.guard import assets as assets_bp
+    from intake_ai.pages.guard import bp as web_bp
     from intake_ai.records.routes import bp as records_bp
     from intake_ai.risk.routes import bp as risk_bp
     from intake_ai.sessions.routes import bp as sessions_bp
     from intake_ai.supervision.routes import bp as supervision_bp
-    from intake_ai.web import assets as assets_bp
-    from intake_ai.web import bp as web_bp
 
     prefix = app.config["INTAKE_AI_URL_PREFIX"].rstrip("/") or None
     app.register_blueprint(assets_bp, url_prefix=prefix)

@@ -20,8 +20,9 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from intake_ai import create_app, schema
-from intake_ai.database import Base, session, transaction
+from intake_ai import create_app
+from intake_ai.store import migrate
+from intake_ai.store.database import Base, session, transaction
 
 #: Fixtures defined beside their helpers (the `world` clinic of the API tests).
 pytest_plugins = ["tests.api_world"]
@@ -72,7 +73,7 @@ def migrated(database_url: str) -> str:
     """The schema, built by the real migrations once per run."""
     app = create_app(base_config(database_url))
     with app.app_context():
-        schema.upgrade()
+        migrate.upgrade()
         app.extensions["intake_ai"].db.engine.dispose()
     return database_url
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from intake_ai.database import session
 from intake_ai.models import StoredResource
+from intake_ai.store.database import session
 
 CLINICAL_TYPES = ("QuestionnaireResponse", "Observation", "Consent", "Flag")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from intake_ai.database import session, transaction
 from intake_ai.models import AuditRecord, Client, ConsentState
+from intake_ai.store.database import session, transaction
 from tests.conftest import bearer
 
 

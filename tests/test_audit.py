@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from intake_ai.database import session
 from intake_ai.models import AuditRecord
+from intake_ai.store.database import session
 from tests.conftest import bearer
 from tests.test_access import set_consent
 

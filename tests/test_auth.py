@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from intake_ai.database import session
 from intake_ai.models import AuditRecord, Client
+from intake_ai.store.database import session
 from tests.conftest import PASSWORD
 
 
@@ -64,8 +64,8 @@ def test_login_never_redirects_off_site(client, make) -> None:
 
 
 def test_inactive_user_cannot_sign_in(app, auth, make) -> None:
-    from intake_ai.database import transaction
     from intake_ai.models import User
+    from intake_ai.store.database import transaction
 
     make.user("clinician", "dr-a")
     with app.app_context(), transaction():

@@ -11,7 +11,7 @@ import pytest
 
 from fhir_mappings.definitions import INTAKE, SESSION_NOTE
 from fhir_mappings.definitions.model import Definition, Item
-from intake_ai.fhir_api.search import PARAMETERS
+from intake_ai.fhir_api.search_params import PARAMETERS
 from tests.intake_helpers import (
     CALM_NOTE,
     FULL_INTAKE,
@@ -505,9 +505,9 @@ def assert_escaped(page: str, where: str = "") -> None:
 def stored_records(app) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from intake_ai import resource_store
-    from intake_ai.database import session
     from intake_ai.models import StoredResource
+    from intake_ai.store import resources as resource_store
+    from intake_ai.store.database import session
 
     found: dict[str, list[dict[str, Any]]] = {}
     with app.app_context():

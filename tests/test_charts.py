@@ -162,9 +162,9 @@ def test_client_trends_come_from_the_store_without_entered_in_error(
     assert [p.days for p in before.sessions] == ["dpw-5-6", "dpw-1-2", "dpw-every-day"]
     assert [p.reliance for p in before.sessions] == [None, 1.0, 9.0]
     assert before.purposes[(DAY, "purpose-company")] == 1
-    from intake_ai import resource_store
-    from intake_ai.database import session
     from intake_ai.models import StoredResource
+    from intake_ai.store import resources as resource_store
+    from intake_ai.store.database import session
 
     with app.app_context():
         note = (

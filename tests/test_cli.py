@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from intake_ai.database import session
 from intake_ai.models import Client, Supervision, User
+from intake_ai.store.database import session
 
 
 def test_create_user_with_supervisor(app, runner) -> None:

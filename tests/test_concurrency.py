@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from intake_ai.database import session, transaction
 from intake_ai.models import CareAssignment, User
+from intake_ai.store.database import session, transaction
 from tests.conftest import AuthActions, bearer
 from tests.intake_helpers import FULL_INTAKE, review_answers, submit_intake
 
@@ -127,7 +127,7 @@ def test_simultaneous_api_updates_one_wins_the_others_get_412(
             worker.join(timeout=60)
         assert sorted(statuses) == [200, 412, 412, 412], statuses
         with app.app_context():
-            from intake_ai import resource_store
+            from intake_ai.store import resources as resource_store
 
             rows = resource_store.history("QuestionnaireResponse", response_id)
             assert [r.version_id for r in rows] == [2, 1]  # exactly one update landed

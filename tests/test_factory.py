@@ -60,7 +60,7 @@ def test_pages_and_api_are_mounted(client) -> None:
 
 
 def test_plotly_js_is_served_locally_and_cacheable(client) -> None:
-    from intake_ai.web import PLOTLY_VERSION
+    from intake_ai.pages.guard import PLOTLY_VERSION
 
     with client.get(f"/intake-ai-vendor/plotly.min.js?v={PLOTLY_VERSION}") as response:
         assert response.status_code == 200

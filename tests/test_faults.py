@@ -94,8 +94,8 @@ def test_a_database_error_midway_through_an_api_write_is_a_500_outcome_and_logs_
     make.app = live
     make.user("integrator", "ehr")
     token = make.token("ehr", "system/*.*")
-    from intake_ai.database import session
     from intake_ai.models import User
+    from intake_ai.store.database import session
 
     with live.app_context():
         author = session().query(User).filter_by(username="dr-a").one().id

@@ -142,8 +142,8 @@ def test_cli_export_counts_versions_when_asked(
 ) -> None:
     from sqlalchemy import func, select
 
-    from intake_ai.database import session
     from intake_ai.models import StoredResource
+    from intake_ai.store.database import session
 
     args = ["export", "--out", str(tmp_path), "--type", "Observation"]
     runner.invoke(args=args + (["--all-versions"] if all_versions else []))

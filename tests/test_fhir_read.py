@@ -80,9 +80,9 @@ def test_unknown_is_404_and_purged_is_410(app, client, world) -> None:
         f"QuestionnaireResponse?patient={world.agreed}&encounter={world.encounters['note1']}",
     )
     from intake_ai.auth.actors import Actor
-    from intake_ai.database import session, transaction
     from intake_ai.models import User
     from intake_ai.records import control
+    from intake_ai.store.database import session, transaction
 
     with app.app_context(), transaction():
         user = session().query(User).filter_by(username="dr-a").one()
@@ -170,8 +170,8 @@ def test_audit_events_need_their_own_scope(client, world, make) -> None:
 def test_every_api_call_is_audited(app, client, world) -> None:
     from sqlalchemy import func, select
 
-    from intake_ai.database import session
     from intake_ai.models import AuditRecord
+    from intake_ai.store.database import session
 
     def count() -> int:
         with app.app_context():

@@ -10,8 +10,7 @@ import pytest
 from fhir_mappings.codes import LOCAL_SYSTEM, OBSERVATION_CATEGORY
 from fhir_mappings.definitions.intake import INTAKE
 from fhir_mappings.questionnaire import questionnaire_canonical, questionnaire_url
-from intake_ai.fhir_api import search as searching
-from intake_ai.fhir_api import service
+from intake_ai.fhir_api import search_query, search_sql, service
 
 
 def search(client, headers, query: str) -> dict:  # type: ignore[no-untyped-def]
@@ -277,14 +276,14 @@ def test_searches_of_one_shape_share_a_statement_and_keep_their_values(client, w
 
 
 def test_the_shape_of_a_search_keeps_what_decides_its_sql() -> None:
-    def shaped(query: str) -> tuple[searching.Search, dict]:  # type: ignore[type-arg]
+    def shaped(query: str) -> tuple[search_query.Search, dict]:  # type: ignore[type-arg]
         pairs = [tuple(p.split("=", 1)) for p in query.split("&")]
-        return searching.shape(searching.parse("Observation", pairs))  # type: ignore[arg-type]
+        return search_sql.shape(search_query.parse("Observation", pairs))  # type: ignore[arg-type]
 
     one, one_values = shaped("patient=1&code=a|b&date=ge2026-01-01&_count=5")
     two, two_values = shaped("patient=2&code=c|d&date=ge2025-06-01&_count=9")
     assert one == two and one_values != two_values
-    assert one_values[searching.LIMIT] == 6
+    assert one_values[search_sql.LIMIT] == 6
     assert 1 in one_values.values() and "a" in one_values.values()
     # A different form of SQL: no system, an empty system, another date prefix, a cursor.
     others = [

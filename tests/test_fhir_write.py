@@ -14,8 +14,8 @@ FHIR = {"Content-Type": "application/fhir+json"}
 
 
 def practitioner(app, username: str) -> int:  # type: ignore[no-untyped-def]
-    from intake_ai.database import session
     from intake_ai.models import User
+    from intake_ai.store.database import session
 
     with app.app_context():
         return session().query(User).filter_by(username=username).one().id
@@ -213,8 +213,8 @@ def test_observation_updates_change_annotations_only(app, client, world, make) -
     assert refused.json["issue"][0]["expression"] == ["Observation.status"]
     # Someone else's annotation cannot be removed.
     make.user("clinician", "dr-c")
-    from intake_ai.database import session, transaction
     from intake_ai.models import CareAssignment
+    from intake_ai.store.database import session, transaction
 
     with app.app_context(), transaction():
         session().add(

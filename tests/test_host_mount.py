@@ -9,8 +9,9 @@ from flask import Flask, g
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import inspect
 
-from intake_ai import IntakeAI, schema
-from intake_ai.database import transaction
+from intake_ai import IntakeAI
+from intake_ai.store import migrate
+from intake_ai.store.database import transaction
 
 
 def make_host(database_url: str, **intake_kwargs) -> tuple[Flask, SQLAlchemy]:
@@ -44,7 +45,7 @@ def test_host_with_its_own_login_mounts_the_module(tmp_path) -> None:
         f"sqlite:///{tmp_path}/host.sqlite3", current_user=lambda: g.get("host_user")
     )
     with host.app_context():
-        schema.upgrade()
+        migrate.upgrade()
         assert "intake_client" in inspect(db.engine).get_table_names()
         with transaction():
             user = directory.create_user("host-dr", "Dr Host", Role.CLINICIAN, None)
@@ -52,8 +53,8 @@ def test_host_with_its_own_login_mounts_the_module(tmp_path) -> None:
 
     @host.before_request
     def _host_login() -> None:
-        from intake_ai.database import session
         from intake_ai.models import User
+        from intake_ai.store.database import session
 
         g.host_user = session().get(User, user_id)
 
@@ -76,7 +77,7 @@ def test_host_with_its_own_login_mounts_the_module(tmp_path) -> None:
 def test_host_without_login_gets_the_module_sign_in(tmp_path) -> None:
     host, _db = make_host(f"sqlite:///{tmp_path}/host2.sqlite3")
     with host.app_context():
-        schema.upgrade()
+        migrate.upgrade()
     response = host.test_client().get("/intake-ai/clients")
     assert response.status_code == 302
     assert "/intake-ai/login" in response.headers["Location"]
@@ -101,7 +102,7 @@ def test_module_finds_the_hosts_sqlalchemy_without_being_told(tmp_path) -> None:
 
 
 def test_encounter_times_are_kept_in_utc(app) -> None:
-    from intake_ai.database import UTCDateTime
+    from intake_ai.store.database import UTCDateTime
 
     moment = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     column = UTCDateTime()

@@ -17,8 +17,8 @@ from fhir_mappings.definitions.model import Definition, Item
 from fhir_mappings.extraction import ExtractionContext, extract_observations
 from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, concepts, value_sets
-from intake_ai.answer_schema import schema_for
-from intake_ai.answer_views import FormState
+from intake_ai.forms.schema import schema_for
+from intake_ai.forms.views import FormState
 
 CONTEXT = ExtractionContext(
     "qr-1", "Patient/1", "Encounter/1", "2026-11-01T10:00:00Z", "Practitioner/1"

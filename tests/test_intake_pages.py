@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from fhir_mappings.definitions import INTAKE
 from fhir_mappings.questionnaire import questionnaire_canonical
-from intake_ai import resource_store
-from intake_ai.database import session
 from intake_ai.models import Client, ConsentState, Draft, StoredResource
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 from tests.intake_helpers import (
     FULL_INTAKE,
     count_clinical,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fhir_mappings.definitions import INTAKE
-from intake_ai.answer_schema import load_answers
 from intake_ai.errors import InvalidInput
+from intake_ai.forms.schema import load_answers
 from tests.intake_helpers import FULL_INTAKE
 
 CONSENTED = {"consent-record": "consent-agree", "consent-terms": "true"}

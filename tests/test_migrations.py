@@ -6,13 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from intake_ai import create_app, schema
-from intake_ai.database import Base
+from intake_ai import create_app
+from intake_ai.store import migrate
+from intake_ai.store.database import Base
 from tests.conftest import ON_POSTGRES, base_config, fresh_database
 
 
 def _diff(engine) -> list:
-    from intake_ai.schema import include_name
+    from intake_ai.store.migrate import include_name
 
     with engine.connect() as connection:
         context = MigrationContext.configure(
@@ -27,15 +28,15 @@ def test_upgrade_builds_the_model_schema_and_downgrade_removes_it(tmp_path, data
         app = create_app(base_config(url))
         with app.app_context():
             engine = app.extensions["intake_ai"].db.engine
-            schema.upgrade()
+            migrate.upgrade()
             tables = set(inspect(engine).get_table_names())
             assert {t.name for t in Base.metadata.sorted_tables} <= tables
             assert "intake_ai_alembic_version" in tables
             assert _diff(engine) == []
-            schema.downgrade("base")
+            migrate.downgrade("base")
             left = set(inspect(engine).get_table_names())
             assert not {t.name for t in Base.metadata.sorted_tables} & left
-            schema.upgrade()
+            migrate.upgrade()
             assert _diff(engine) == []
             engine.dispose()
     finally:
@@ -66,9 +67,9 @@ def test_definitions_are_reindexed_by_their_canonical(tmp_path, database_url) ->
         questionnaire_id,
         questionnaire_url,
     )
-    from intake_ai.database import session, transaction
-    from intake_ai.definitions_service import ensure_published
+    from intake_ai.forms.definitions import ensure_published
     from intake_ai.models import StoredResource
+    from intake_ai.store.database import session, transaction
 
     url, drop = fresh_database(database_url if ON_POSTGRES else None, tmp_path)
     intake = StoredResource.resource_id == questionnaire_id(INTAKE)
@@ -80,7 +81,7 @@ def test_definitions_are_reindexed_by_their_canonical(tmp_path, database_url) ->
     try:
         app = create_app(base_config(url))
         with app.app_context():
-            schema.upgrade("0005")
+            migrate.upgrade("0005")
             with transaction():
                 ensure_published()
                 session().execute(
@@ -89,10 +90,10 @@ def test_definitions_are_reindexed_by_their_canonical(tmp_path, database_url) ->
                     .values(code=questionnaire_url(INTAKE))
                 )
             session().remove()
-            schema.upgrade()
+            migrate.upgrade()
             assert intake_code() == questionnaire_canonical(INTAKE)
             session().remove()
-            schema.downgrade("0005")
+            migrate.downgrade("0005")
             assert intake_code() == questionnaire_url(INTAKE)
             session().remove()
             app.extensions["intake_ai"].db.engine.dispose()

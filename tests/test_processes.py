@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from fhir_mappings.definitions import INTAKE
 from fhir_mappings.extraction import ExtractionContext, extract_observations
 from fhir_mappings.response import ResponseContext, build_response
-from intake_ai.answer_schema import load_answers
-from intake_ai.database import session
+from intake_ai.forms.schema import load_answers
 from intake_ai.models import StoredResource, User
+from intake_ai.store.database import session
 from tests.conftest import ON_POSTGRES, bearer
 from tests.intake_helpers import FULL_INTAKE
 

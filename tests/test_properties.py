@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from fhir_mappings.definitions import INTAKE, SESSION_NOTE
 from fhir_mappings.definitions.answers import Answer, enabled
 from fhir_mappings.definitions.model import Definition
-from intake_ai.answer_schema import DECLINED_KEY, load_answers
 from intake_ai.errors import InvalidInput
-from intake_ai.fhir_api.search import INCLUDES, PARAMETERS, Search, SearchError, parse
+from intake_ai.fhir_api.search_params import INCLUDES, PARAMETERS
+from intake_ai.fhir_api.search_query import Search, SearchError, parse
+from intake_ai.forms.schema import DECLINED_KEY, load_answers
 from tests.intake_helpers import FULL_INTAKE, WORRYING_NOTE
 
 DEFINITIONS = {"intake": INTAKE, "note": SESSION_NOTE}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from intake_ai import resource_store
-from intake_ai.database import session, transaction
 from intake_ai.errors import Conflict, Gone, InvalidInput
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session, transaction
 
 FLAG: dict = {}
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from intake_ai import create_app, schema
-from intake_ai.database import session
+from intake_ai import create_app
 from intake_ai.models import AuditRecord, Client, Encounter, StoredResource, User
+from intake_ai.store import migrate
+from intake_ai.store.database import session
 from tests.conftest import PASSWORD, base_config, fresh_database, postgres_server_url
 
 
@@ -54,8 +55,8 @@ def test_export_then_import_keeps_every_resource_and_version(app, runner, tmp_pa
     assert seeded.exit_code == 0, seeded.output
     with app.app_context():
         from intake_ai.auth.actors import Actor
-        from intake_ai.database import transaction
         from intake_ai.records import annotation
+        from intake_ai.store.database import transaction
 
         clinician = session().scalars(select(User).where(User.username == "demo-clinician-1")).one()
         panel = (
@@ -81,7 +82,7 @@ def test_export_then_import_keeps_every_resource_and_version(app, runner, tmp_pa
     target = create_app(base_config(target_url))
     try:
         with target.app_context():
-            schema.upgrade()
+            migrate.upgrade()
         result = target.test_cli_runner().invoke(args=["import", str(tmp_path / "move")])
         assert result.exit_code == 0, result.output
         moved = snapshot(target)

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from fhir_mappings.codes import LOCAL_SYSTEM
 from fhir_mappings.validation import validate
-from intake_ai import resource_store
-from intake_ai.database import session
 from intake_ai.models import CareAssignment, StoredResource
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 from tests.fhir_validator import local_codes, run_validator
 from tests.intake_helpers import CALM_NOTE, FULL_INTAKE, WORRYING_NOTE, submit_intake, submit_note
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from intake_ai import resource_store
-from intake_ai.database import session
 from intake_ai.models import AuditRecord, CareAssignment, StoredResource
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 from tests.intake_helpers import (
     CALM_NOTE,
     FULL_INTAKE,
@@ -279,8 +279,8 @@ def test_annotations_are_edited_and_deleted_by_their_author_only(
     # A second clinician of record may annotate but not change the first one's annotation.
     make.user("clinician", "dr-b")
     with app.app_context():
-        from intake_ai.database import transaction
         from intake_ai.models import User
+        from intake_ai.store.database import transaction
 
         with transaction():
             other = session().scalars(select(User).where(User.username == "dr-b")).one()

@@ -90,7 +90,7 @@ def test_filters_by_clinician_and_date_range(client, auth, team) -> None:
 
     auth.login("sup-1")
     html = page(client, "/supervision")
-    from intake_ai.database import session  # noqa: F401
+    from intake_ai.store.database import session  # noqa: F401
 
     dr_b = re.search(r'<option value="(\d+)"[^>]*>Dr-B</option>', html).group(1)
     only_b = page(client, f"/supervision?clinician={dr_b}")

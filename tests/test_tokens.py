@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from intake_ai.auth.scopes import Scope, ScopeError, allows, parse_scope
-from intake_ai.database import session, transaction, utcnow
 from intake_ai.models import ApiToken
+from intake_ai.store.database import session, transaction, utcnow
 from tests.conftest import bearer
 
 

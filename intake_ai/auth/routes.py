@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 from intake_ai import audit
 from intake_ai.auth.actors import Actor, page_actor
 from intake_ai.auth.forms import LoginForm
-from intake_ai.database import session, transaction
 from intake_ai.models import User
-from intake_ai.web import guard_pages
+from intake_ai.pages.guard import guard_pages
+from intake_ai.store.database import session, transaction
 
 bp = Blueprint("intake_auth", __name__)
 guard_pages(bp, sign_in=False)

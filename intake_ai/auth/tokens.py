@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from intake_ai.auth.actors import Actor
 from intake_ai.auth.scopes import parse_scopes
-from intake_ai.database import session, utcnow
 from intake_ai.models import ApiToken, User
+from intake_ai.store.database import session, utcnow
 
 #: Makes leaked tokens easy to recognise in logs and secret scanners.
 TOKEN_PREFIX = "iat_"  # noqa: S105

@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response
 from intake_ai.auth.actors import current_actor
 from intake_ai.clients import service
 from intake_ai.clients.forms import ClientForm, SessionForm
-from intake_ai.database import transaction
 from intake_ai.errors import InvalidInput
+from intake_ai.pages.guard import guard_pages
+from intake_ai.store.database import transaction
 from intake_ai.timezones import from_local, local_now
-from intake_ai.web import guard_pages
 
 bp = Blueprint("intake_clients", __name__)
 guard_pages(bp)

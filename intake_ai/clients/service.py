@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from intake_ai import access, audit, directory
 from intake_ai.auth.actors import Actor
-from intake_ai.banner import show_banner_for
-from intake_ai.database import session
 from intake_ai.errors import AccessDenied, NotFound
 from intake_ai.models import CareAssignment, Client, Encounter, EncounterKind, Role, User
+from intake_ai.pages.banner import show_banner_for
+from intake_ai.store.database import session
 
 
 @dataclass(frozen=True)

@@ -15,26 +15,27 @@ from fhir_mappings.definitions.risk import (
     PROVISIONAL_CAVEAT,
     RULES_VERSION,
     band_by_code,
-    flag_kind,
 )
 from fhir_mappings.definitions.session_note import SESSION_NOTE
 from fhir_mappings.extraction import derived_id
-from fhir_mappings.flags import acknowledgement
 from fhir_mappings.questionnaire import questionnaire_url
 from fhir_mappings.response import answers_of
-from intake_ai import access, resource_store
-from intake_ai.answer_views import AnswerRow, describe
+from intake_ai import access
 from intake_ai.auth.actors import Actor
 from intake_ai.charts.embed import figure_json
 from intake_ai.charts.figures import Table, client_figures, client_table
 from intake_ai.charts.queries import client_trends
 from intake_ai.clients import service
-from intake_ai.database import session
-from intake_ai.forms_service import responses_of
+from intake_ai.forms.records import responses_of
+from intake_ai.forms.views import AnswerRow, describe
 from intake_ai.models import Client, ConsentState, Encounter, StoredResource, User
 from intake_ai.records.annotation import is_shared, user_annotations
 from intake_ai.records.service import Record
-from intake_ai.risk import service as risk
+from intake_ai.risk import reviews
+from intake_ai.risk.flag_views import FlagView, open_flag_views
+from intake_ai.risk.service import indicator_id
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 
 #: The note fields shown on the client page; the rest is one click away.
 SUMMARY_FIELDS = (
@@ -47,7 +48,6 @@ SUMMARY_FIELDS = (
     "human-contact",
     "plan",
 )
-CODE_DISPLAY = {"review-now": "Review now", "this-session": "This session", "info": "Info"}
 
 
 @dataclass(frozen=True)
@@ -83,19 +83,6 @@ class IndicatorView:
     max_score: int = MAX_SCORE
     caveat: str = PROVISIONAL_CAVEAT
     rules_version: str = RULES_VERSION
-
-
-@dataclass(frozen=True)
-class FlagView:
-    id: str
-    code: str
-    display: str
-    reason: str
-    urgency: str
-    urgency_display: str
-    raised: str
-    source: str | None
-    acknowledged: dict[str, str] | None = None
 
 
 @dataclass
@@ -191,9 +178,9 @@ def indicator_view(actor: Actor, row: StoredResource) -> IndicatorView:
         context,
         resource.get("effectiveDateTime", "")[:10],
     )
-    reviews = risk.reviews_of(row)
-    if reviews:
-        latest = reviews[-1]
+    reviewed = reviews.reviews_of(row)
+    if reviewed:
+        latest = reviewed[-1]
         decision = latest["component"][0]["valueCodeableConcept"]["coding"][0]["code"]
         if decision == "review-override":
             chosen = band_by_code(latest["valueCodeableConcept"]["coding"][0]["code"])
@@ -206,35 +193,6 @@ def indicator_view(actor: Actor, row: StoredResource) -> IndicatorView:
     return view
 
 
-def flag_view(resource: dict[str, Any]) -> FlagView:
-    code = resource["code"]["coding"][0]["code"]
-    kind = flag_kind(code)
-    source = next(
-        (
-            e["valueReference"]["reference"]
-            for e in resource.get("extension", [])
-            if e["url"].endswith("/flag-detail")
-        ),
-        None,
-    )
-    reason = resource["code"].get("text", kind.display).removeprefix(kind.display).strip(" ()")
-    return FlagView(
-        resource["id"],
-        code,
-        kind.display,
-        reason,
-        kind.urgency,
-        CODE_DISPLAY[kind.urgency],
-        resource["period"]["start"][:10],
-        source,
-        acknowledgement(resource),
-    )
-
-
-def open_flag_views(client_id: int) -> list[FlagView]:
-    return [flag_view(f) for f in risk.open_flags(client_id)]
-
-
 def note_view(actor: Actor, record: Record | StoredResource) -> NoteView:
     row = record.row if isinstance(record, Record) else record
     assert row.client_id is not None
@@ -242,7 +200,7 @@ def note_view(actor: Actor, record: Record | StoredResource) -> NoteView:
     sections = describe(SESSION_NOTE, answers, access.sees_free_text(actor, row.client_id))
     summary = [r for s in sections for r in s.rows if r.item.link_id in SUMMARY_FIELDS]
     panel = resource_store.current("Observation", _panel_id(row))
-    indicator = resource_store.current("Observation", risk.indicator_id(row.resource_id))
+    indicator = resource_store.current("Observation", indicator_id(row.resource_id))
     view = NoteView(
         row,
         summary,
@@ -272,7 +230,7 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
     )
     intakes = responses_of(client_id, INTAKE)
     intake = intakes[0] if intakes else None
-    latest = risk.latest_indicator(client_id)
+    latest = reviews.latest_indicator(client_id)
     page = ClientTimeline(
         client=client,
         consent=consent,

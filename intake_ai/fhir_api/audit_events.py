@@ -13,13 +13,13 @@ from fhir_mappings.audit_event import AuditFacts, audit_event
 from fhir_mappings.datetimes import fhir_instant
 from intake_ai import audit
 from intake_ai.auth.actors import current_actor
-from intake_ai.database import session, utcnow
 from intake_ai.errors import NotFound
-from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api import search_query, search_sql
 from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.errors import FhirError
 from intake_ai.fhir_api.service import Answer, base_url, require_scope
 from intake_ai.models import AuditRecord
+from intake_ai.store.database import session, utcnow
 from intake_ai.untrusted import row_id
 
 PARAMETERS = {
@@ -71,10 +71,10 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
         seen.add(name)
         if name == "date":
             try:
-                prefix, start, end = searching.parse_date(name, value)
-            except searching.SearchError as error:
+                prefix, start, end = search_query.parse_date(name, value)
+            except search_query.SearchError as error:
                 raise FhirError(400, str(error)) from None
-            clauses.append(searching.date_clause(AuditRecord.recorded, prefix, start, end))
+            clauses.append(search_sql.date_clause(AuditRecord.recorded, prefix, start, end))
         elif name == "patient":
             client_id = row_id(value.removeprefix("Patient/"))
             if client_id is None:
@@ -87,8 +87,8 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
             count = min(wanted, 500)
         elif name == "_cursor":
             try:
-                cursor = searching.Cursor.decode(value)
-            except searching.SearchError as error:
+                cursor = search_query.Cursor.decode(value)
+            except search_query.SearchError as error:
                 raise FhirError(400, str(error)) from None
         else:
             raise FhirError(
@@ -110,11 +110,11 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
     links = [("self", f"{base_url()}/AuditEvent?{urlencode(args)}")]
     if len(rows) > count:
         rows = rows[:count]
+        following = search_query.Cursor(None, rows[-1].id).encode()
         links.append(
             (
                 "next",
-                f"{base_url()}/AuditEvent?"
-                f"{urlencode([*kept, ('_cursor', searching.Cursor(None, rows[-1].id).encode())])}",
+                f"{base_url()}/AuditEvent?{urlencode([*kept, ('_cursor', following)])}",
             )
         )
     entries = [Entry(f"{base_url()}/AuditEvent/{r.id}", _resource(r), "match") for r in rows]

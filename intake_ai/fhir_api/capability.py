@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app, request
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
-from intake_ai.fhir_api.search import HL7_SP, INCLUDES, PARAMETERS
+from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS
 
 SOFTWARE_VERSION = "0.1.0"
 READ = ("read", "vread", "history-instance", "history-type", "search-type")

@@ -17,13 +17,14 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from fhir_mappings.datetimes import fhir_instant
-from intake_ai import access, audit, resource_store
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.database import engine, session, utcnow
 from intake_ai.errors import NotFound
-from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api import search_query
 from intake_ai.fhir_api.errors import FhirError
 from intake_ai.models import ExportJob, StoredResource
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import engine, session, utcnow
 
 #: What a system-level export covers (the audit trail has its own API).
 SYSTEM_TYPES = tuple(t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent")
@@ -74,8 +75,8 @@ def kick_off(
     since = None
     if "_since" in values:
         try:
-            _prefix, since, _end = searching.parse_date("_since", values["_since"])
-        except searching.SearchError as error:
+            _prefix, since, _end = search_query.parse_date("_since", values["_since"])
+        except search_query.SearchError as error:
             raise FhirError(400, str(error)) from None
     job = ExportJob(
         id=resource_store.new_id(),

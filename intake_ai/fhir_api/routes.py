@@ -9,10 +9,10 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from intake_ai.auth.actors import current_actor
 from intake_ai.auth.tokens import authenticate
-from intake_ai.database import transaction
-from intake_ai.definitions_service import publish_once
-from intake_ai.fhir_api import audit_events, errors, export, service, writes
+from intake_ai.fhir_api import audit_events, errors, export, observation_notes, service, writes
 from intake_ai.fhir_api.errors import FHIR_JSON, FhirError
+from intake_ai.forms.definitions import publish_once
+from intake_ai.store.database import transaction
 from intake_ai.untrusted import unreadable_field
 
 bp = Blueprint("intake_fhir", __name__)
@@ -137,7 +137,7 @@ def update_response(resource_id: str) -> Response:
 @bp.route(f"/Observation/{_ID}", methods=["PUT"])
 def update_observation(resource_id: str) -> Response:
     with transaction():
-        result = writes.update_observation(resource_id)
+        result = observation_notes.update_observation(resource_id)
     return _answer(result)
 
 

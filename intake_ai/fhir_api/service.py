@@ -18,15 +18,16 @@ from sqlalchemy import Select, exists, func, select
 from werkzeug.http import http_date
 
 from fhir_mappings.datetimes import fhir_instant
-from intake_ai import access, audit, resource_store
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor, current_actor
-from intake_ai.database import session, utcnow
 from intake_ai.errors import Gone, NotFound
-from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api import search_query, search_sql
 from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.capability import build_capability_statement
 from intake_ai.fhir_api.errors import FhirError
 from intake_ai.models import Role, StoredResource
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session, utcnow
 from intake_ai.untrusted import row_id
 
 
@@ -110,17 +111,17 @@ def _lenient() -> bool:
     return "handling=lenient" in request.headers.get("Prefer", "").replace(" ", "")
 
 
-def parse_search(resource_type: str, args: Sequence[tuple[str, str]]) -> searching.Search:
+def parse_search(resource_type: str, args: Sequence[tuple[str, str]]) -> search_query.Search:
     config = current_app.config
     try:
-        return searching.parse(
+        return search_query.parse(
             resource_type,
             args,
             lenient=_lenient(),
             default_count=config["INTAKE_AI_FHIR_DEFAULT_COUNT"],
             max_count=config["INTAKE_AI_FHIR_MAX_COUNT"],
         )
-    except searching.SearchError as error:
+    except search_query.SearchError as error:
         raise FhirError(
             error.status, str(error), code="not-supported" if error.status == 406 else "invalid"
         ) from None
@@ -138,7 +139,7 @@ def _full_url(row: Any, base: str | None = None) -> str:
     return f"{base or base_url()}/{row.resource_type}/{row.resource_id}"
 
 
-def _ignored_outcome(search: searching.Search) -> Entry:
+def _ignored_outcome(search: search_query.Search) -> Entry:
     from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
 
     outcome = operation_outcome(
@@ -157,7 +158,9 @@ PAGE_COLUMNS = (
 )
 
 
-def _includes(actor: Actor, search: searching.Search, rows: Sequence[Any]) -> list[StoredResource]:
+def _includes(
+    actor: Actor, search: search_query.Search, rows: Sequence[Any]
+) -> list[StoredResource]:
 
     found: list[StoredResource] = []
     if not search.includes:
@@ -166,7 +169,7 @@ def _includes(actor: Actor, search: searching.Search, rows: Sequence[Any]) -> li
 
     for include in search.includes:
         resources = [resource_store.load(r) for r in rows]
-        for kind, ident in searching.referenced(resources, include):
+        for kind, ident in search_sql.referenced(resources, include):
             if (kind, ident) in seen or not access.may_use_api_type(actor, kind, "read"):
                 continue
             row = resource_store.current(kind, ident)
@@ -178,33 +181,33 @@ def _includes(actor: Actor, search: searching.Search, rows: Sequence[Any]) -> li
 
 @lru_cache(maxsize=512)
 def _statements(
-    template: searching.Search, role: Role, user_id: int, dialect: str
+    template: search_query.Search, role: Role, user_id: int, dialect: str
 ) -> tuple[Select[Any], Select[Any]]:
-    """(count, page) of a shaped search for one caller, built once (see ``searching.shape``).
+    """(count, page) of a shaped search for one caller, built once (see ``search_sql.shape``).
 
     ``dialect`` is part of the key because the page carries its audit entry where the
     database can (``audit.carrying``).
     """
-    pinned = searching.pinned_clients(template) is not None
+    pinned = search_sql.pinned_clients(template) is not None
     clauses = [
-        *searching.where_clauses(template),
+        *search_sql.where_clauses(template),
         access.api_resource_filter_for(role, user_id, template.resource_type, pinned=pinned),
     ]
     counting = select(func.count()).select_from(StoredResource).where(*clauses)
     # Plain rows of the columns a page needs (no ORM objects), each carrying the total: one
     # round trip for the page and its count. The count ignores the cursor (added to the page
     # query only), so it is the whole search's total on every page.
-    sort_key = [searching.sort_columns(template)[0]] if template.sort else []
+    sort_key = [search_sql.sort_columns(template)[0]] if template.sort else []
     page_query = select(*PAGE_COLUMNS, *sort_key, counting.scalar_subquery().label("total"))
-    return counting, audit.carrying(searching.page(page_query.where(*clauses), template))
+    return counting, audit.carrying(search_sql.page(page_query.where(*clauses), template))
 
 
 def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
     actor = current_actor()
     require_scope(actor, resource_type, "read")
     parsed = parse_search(resource_type, args)
-    template, values = searching.shape(parsed)
-    pinned = searching.pinned_clients(parsed)
+    template, values = search_sql.shape(parsed)
+    pinned = search_sql.pinned_clients(parsed)
     if pinned is not None:
         values[access.PINNED] = sorted(pinned)
     db = session()
@@ -238,7 +241,7 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
                 _link(
                     resource_type,
                     args,
-                    searching.cursor_for(rows[-1], parsed, backwards=False).encode(),
+                    search_sql.cursor_for(rows[-1], parsed, backwards=False).encode(),
                 ),
             )
         )
@@ -249,7 +252,7 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
                 _link(
                     resource_type,
                     args,
-                    searching.cursor_for(rows[0], parsed, backwards=True).encode(),
+                    search_sql.cursor_for(rows[0], parsed, backwards=True).encode(),
                 ),
             )
         )
@@ -352,13 +355,13 @@ def history_type(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
         access.api_resource_filter(actor, resource_type),
     ]
     if "_since" in values:
-        _prefix, since, _end = searching.parse_date("_since", values["_since"])
+        _prefix, since, _end = search_query.parse_date("_since", values["_since"])
         clauses.append(StoredResource.last_updated >= since)
     total = session().scalar(select(func.count()).select_from(StoredResource).where(*clauses)) or 0
     if "_cursor" in values:
         try:
-            clauses.append(StoredResource.pk < searching.Cursor.decode(values["_cursor"]).pk)
-        except searching.SearchError as error:
+            clauses.append(StoredResource.pk < search_query.Cursor.decode(values["_cursor"]).pk)
+        except search_query.SearchError as error:
             raise FhirError(400, str(error)) from None
     rows = list(
         session().scalars(
@@ -375,7 +378,9 @@ def history_type(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
             (
                 "next",
                 _link(
-                    f"{resource_type}/_history", args, searching.Cursor(None, rows[-1].pk).encode()
+                    f"{resource_type}/_history",
+                    args,
+                    search_query.Cursor(None, rows[-1].pk).encode(),
                 ),
             )
         )

@@ -1,5 +1,5 @@
-"""FHIR writes: QuestionnaireResponse create and update (answers extracted as for the forms),
-Observation updates that change annotations only, and $validate.
+"""FHIR writes of QuestionnaireResponses (create and update, answers extracted as for the
+forms) and $validate.
 
 Every write validates with fhir.resources first, then checks the answers against their
 definition; problems come back as an OperationOutcome naming the element.
@@ -8,11 +8,10 @@ definition; problems come back as an OperationOutcome naming the element.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import select
 
 from fhir_mappings.definitions import DEFINITIONS, definition_of
@@ -21,81 +20,18 @@ from fhir_mappings.outcomes import OutcomeIssue, from_validation
 from fhir_mappings.questionnaire import questionnaire_canonical
 from fhir_mappings.response import read_response
 from fhir_mappings.validation import validate
-from intake_ai import access, audit, resource_store
-from intake_ai.answer_schema import load_answers
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor, current_actor
-from intake_ai.database import session
 from intake_ai.errors import InvalidInput, NotFound
-from intake_ai.fhir_api import search as searching
+from intake_ai.fhir_api import search_sql
+from intake_ai.fhir_api.bodies import check_structure, if_match, parse_body, prefer_return
 from intake_ai.fhir_api.errors import FhirError
-from intake_ai.fhir_api.service import Answer, parse_search, require_scope, version_headers
+from intake_ai.fhir_api.service import Answer, parse_search, require_scope
+from intake_ai.forms.schema import load_answers
 from intake_ai.models import CareAssignment, Encounter, Role, StoredResource, User
-from intake_ai.records.annotation import EXT_ANNOTATION_SHARED, now_text
-from intake_ai.untrusted import row_id, unreadable_json_path
-
-JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
-
-
-def parse_body(expected_type: str | None) -> dict[str, Any]:
-    """The request's resource: right content type (415), JSON (400), the expected type."""
-    mimetype = request.mimetype
-    if mimetype not in JSON_TYPES:
-        raise FhirError(
-            415,
-            f"Send the resource as application/fhir+json (got '{mimetype or 'no content type'}').",
-            code="not-supported",
-        )
-    raw = request.get_data(cache=False)
-    limit = current_app.config["INTAKE_AI_FHIR_MAX_BODY"]
-    if len(raw) > limit:
-        raise FhirError(413, f"The request body is larger than {limit} bytes.", code="too-long")
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise FhirError(400, "The request body is not valid UTF-8.", code="structure") from None
-    except (ValueError, RecursionError) as error:
-        raise FhirError(
-            400, f"The request body is not valid JSON: {error}", code="structure"
-        ) from None
-    if not isinstance(body, dict):
-        raise FhirError(
-            400, "The request body must be a JSON object (a FHIR resource).", code="structure"
-        )
-    kind = body.get("resourceType")
-    unreadable = unreadable_json_path(body, kind if isinstance(kind, str) else "Resource")
-    if unreadable is not None:
-        path, problem = unreadable
-        raise FhirError(400, [OutcomeIssue("structure", f"{path}: {problem}", expression=path)])
-
-    if expected_type is not None and kind != expected_type:
-        raise FhirError(
-            400,
-            [
-                OutcomeIssue(
-                    "invalid",
-                    f"Expected a {expected_type}, got resourceType {kind!r}.",
-                    expression=f"{expected_type}.resourceType",
-                )
-            ],
-        )
-    return body
-
-
-def _check_structure(resource: dict[str, Any]) -> None:
-    issues = validate(resource)
-    if issues:
-        raise FhirError(400, from_validation(issues))
-
-
-def _if_match() -> int | None:
-    raw = request.headers.get("If-Match")
-    if raw is None:
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    version = row_id(value)
-    if version is None:
-        raise FhirError(400, f"If-Match: expected a version tag such as W/\"3\" (got '{raw}').")
-    return version
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
+from intake_ai.untrusted import row_id
 
 
 def _local_id(reference: Any, kind: str, path: str) -> int:
@@ -231,21 +167,12 @@ def _conditional_match(criteria: str) -> list[StoredResource]:
     args = parse_qsl(criteria, keep_blank_values=True)
     if not args:
         raise FhirError(400, "If-None-Exist: give search criteria, e.g. encounter=Encounter/5")
-    template, values = searching.shape(parse_search("QuestionnaireResponse", args))
+    template, values = search_sql.shape(parse_search("QuestionnaireResponse", args))
     clauses = [
-        *searching.where_clauses(template),
+        *search_sql.where_clauses(template),
         access.api_resource_filter(actor, "QuestionnaireResponse"),
     ]
     return list(session().scalars(select(StoredResource).where(*clauses).limit(2), values))
-
-
-def _prefer_return(row: StoredResource, status: int) -> Answer:
-    prefer = request.headers.get("Prefer", "")
-    headers = version_headers(row)
-    if "return=minimal" in prefer:
-        return Answer(b"", headers, status)
-    assert row.content is not None
-    return Answer(row.content, headers, status)
 
 
 def create_response() -> Answer:
@@ -253,7 +180,7 @@ def create_response() -> Answer:
     require_scope(actor, "QuestionnaireResponse", "write")
     resource = parse_body("QuestionnaireResponse")
     resource.pop("id", None)  # the server names what it creates
-    _check_structure(resource)
+    check_structure(resource)
     if resource.get("status") != "completed":
         raise FhirError(
             400,
@@ -271,11 +198,11 @@ def create_response() -> Answer:
         if len(matches) > 1:
             raise FhirError(412, "If-None-Exist matches more than one response.", code="duplicate")
         if matches:
-            return _prefer_return(matches[0], 200)
+            return prefer_return(matches[0], 200)
     target = _target(resource, actor)
     answers = response_answers(resource, target.definition)
     row = _store_response(target, answers, None, None)
-    return _prefer_return(row, 201)
+    return prefer_return(row, 201)
 
 
 def update_response(response_id: str) -> Answer:
@@ -296,8 +223,8 @@ def update_response(response_id: str) -> Answer:
     existing = resource_store.current("QuestionnaireResponse", response_id)
     if existing is None or existing.deleted:
         raise NotFound(f"QuestionnaireResponse/{response_id} is not known (create with POST)")
-    _check_structure(resource)
-    base = _if_match()
+    check_structure(resource)
+    base = if_match()
     if base is not None and base != existing.version_id:
         raise FhirError(
             412,
@@ -318,127 +245,7 @@ def update_response(response_id: str) -> Answer:
         )
     answers = response_answers(resource, target.definition)
     row = _store_response(target, answers, existing, base)
-    return _prefer_return(row, 200)
-
-
-def _without(resource: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in resource.items() if k not in keys}
-
-
-def update_observation(observation_id: str) -> Answer:
-    """Annotations (Observation.note) are the only part of an Observation the API changes."""
-    actor = current_actor()
-    require_scope(actor, "Observation", "write")
-    resource = parse_body("Observation")
-    current = resource_store.current("Observation", observation_id)
-    if current is None or current.deleted or current.client_id is None:
-        raise NotFound(f"Observation/{observation_id} is not known")
-    if not access.is_clinician_of_record(actor, current.client_id):
-        raise FhirError(
-            403, "Only the client's clinician of record annotates records.", code="forbidden"
-        )
-    if resource.get("id") != observation_id:
-        raise FhirError(
-            400,
-            [
-                OutcomeIssue(
-                    "invalid", "Observation.id: must match the URL", expression="Observation.id"
-                )
-            ],
-        )
-    _check_structure(resource)
-    base = _if_match()
-    if base is not None and base != current.version_id:
-        raise FhirError(
-            412,
-            f"If-Match: version {base} is stale; the current version is {current.version_id}.",
-            code="conflict",
-        )
-    stored = resource_store.load(current)
-    changed = sorted(
-        k
-        for k in set(stored) | set(resource)
-        if k not in ("meta", "note") and stored.get(k) != resource.get(k)
-    )
-    if changed:
-        raise FhirError(
-            400,
-            [
-                OutcomeIssue(
-                    "business-rule",
-                    f"Observation.{k}: only Observation.note (annotations) may change "
-                    "through the API",
-                    expression=f"Observation.{k}",
-                )
-                for k in changed
-            ],
-        )
-    notes = _merge_notes(actor, stored.get("note", []), resource.get("note", []))
-    updated = {**_without(stored, "meta", "note"), **({"note": notes} if notes else {})}
-    row = resource_store.save(
-        updated, author_id=actor.user.id, expected_version=base or current.version_id
-    )
-    audit.record("annotate", row.reference, client_id=row.client_id, detail="via API")
-    return _prefer_return(row, 200)
-
-
-def _merge_notes(
-    actor: Actor, before: list[dict[str, Any]], after: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Apply the note list an integrator sent: others' annotations cannot be changed."""
-    mine = actor.user.practitioner_ref
-    old = {n["id"]: n for n in before if n.get("id")}
-    kept_ids = {n.get("id") for n in after if n.get("id") in old}
-    for note_id, note in old.items():
-        author = note.get("authorReference", {}).get("reference")
-        if note_id not in kept_ids and author != mine:
-            raise FhirError(403, "Only its author may delete an annotation.", code="forbidden")
-    merged = [n for n in before if not n.get("id")]  # the module's own notes stay
-    for position, note in enumerate(after):
-        if not note.get("id"):
-            if note in merged:
-                continue
-            text = str(note.get("text", "")).strip()
-            if not text:
-                raise FhirError(
-                    400,
-                    [
-                        OutcomeIssue(
-                            "required",
-                            "Observation.note.text: required",
-                            expression=f"Observation.note[{position}].text",
-                        )
-                    ],
-                )
-            merged.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "extension": [{"url": EXT_ANNOTATION_SHARED, "valueBoolean": False}],
-                    "authorReference": {"reference": mine},
-                    "time": now_text(),
-                    "text": text,
-                }
-            )
-            continue
-        previous = old.get(note["id"])
-        if previous is None:
-            raise FhirError(
-                400,
-                [
-                    OutcomeIssue(
-                        "invalid",
-                        f"Observation.note[{position}].id: no such annotation",
-                        expression=f"Observation.note[{position}].id",
-                    )
-                ],
-            )
-        if note != previous:
-            if previous.get("authorReference", {}).get("reference") != mine:
-                raise FhirError(403, "Only its author may change an annotation.", code="forbidden")
-            merged.append({**previous, "text": str(note.get("text", "")), "time": now_text()})
-        else:
-            merged.append(previous)
-    return merged
+    return prefer_return(row, 200)
 
 
 def validate_operation(resource_type: str) -> Answer:
@@ -469,6 +276,3 @@ def validate_operation(resource_type: str) -> Answer:
     from fhir_mappings.outcomes import operation_outcome
 
     return Answer(json.dumps(operation_outcome(issues)).encode())
-
-
-__all__ = ["create_response", "update_observation", "update_response", "validate_operation"]

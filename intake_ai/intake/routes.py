@@ -8,16 +8,16 @@ from werkzeug.wrappers import Response
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.intake import INTAKE
 from fhir_mappings.response import answers_of
-from intake_ai.answer_schema import form_data
-from intake_ai.answer_views import describe, form_values
 from intake_ai.auth.actors import current_actor
-from intake_ai.database import transaction
 from intake_ai.errors import ConsentRequired
-from intake_ai.form_pages import FormPages, Page
-from intake_ai.forms_service import load_draft, session_for_recording
+from intake_ai.forms.pages import FormPages, Page
+from intake_ai.forms.records import load_draft, session_for_recording
+from intake_ai.forms.schema import form_data
+from intake_ai.forms.views import describe
 from intake_ai.intake import service
+from intake_ai.pages.guard import guard_pages
 from intake_ai.records.service import open_record
-from intake_ai.web import guard_pages
+from intake_ai.store.database import transaction
 
 bp = Blueprint("intake_intake", __name__)
 guard_pages(bp)
@@ -89,31 +89,9 @@ def view(response_id: str) -> str:
 
 @bp.route("/intake/<response_id>/edit", methods=["GET", "POST"])
 def edit(response_id: str) -> Page:
-    actor = current_actor()
-    with transaction():
-        record = open_record(actor, "QuestionnaireResponse", response_id, for_change=True)
-    base_version = (
-        record.row.version_id
-        if request.method == "GET"
-        else int(request.form.get("base_version", "0") or 0)
+    return PAGES.edit(
+        response_id, service.amend, "Intake updated; the earlier version is kept in its history."
     )
-    context = {
-        "client": record.client,
-        "encounter": record.encounter,
-        "editing": record,
-        "base_version": base_version,
-        "action": url_for(".edit", response_id=response_id),
-        "after_save": url_for(".view", response_id=response_id),
-    }
-    if request.method == "GET":
-        values = form_values(INTAKE, answers_of(INTAKE, record.resource))
-        return PAGES.form(values, context)
-
-    def save(answers: Answers) -> str:
-        service.amend(actor, response_id, answers, base_version)
-        return "Intake updated; the earlier version is kept in its history."
-
-    return PAGES.review_or_save(context, save, lambda answers: None)
 
 
 @bp.route("/clients/<intake_id:client_id>/consent/declined", methods=["POST"])

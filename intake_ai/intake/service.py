@@ -14,11 +14,13 @@ from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.intake import INTAKE
 from fhir_mappings.extraction import derived_id
 from fhir_mappings.response import answers_of
-from intake_ai import audit, forms_service, resource_store
+from intake_ai import audit
 from intake_ai.auth.actors import Actor
-from intake_ai.database import session, utcnow
 from intake_ai.errors import AccessDenied, Conflict, InvalidInput
+from intake_ai.forms import records as form_records
 from intake_ai.models import Client, ConsentState, Encounter, StoredResource, Supervision
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session, utcnow
 
 FORM = "intake"
 
@@ -44,16 +46,16 @@ def _consent_choice(answers: Answers) -> str:
 
 
 def existing_intake(client_id: int) -> StoredResource | None:
-    rows = forms_service.responses_of(client_id, INTAKE)
+    rows = form_records.responses_of(client_id, INTAKE)
     return rows[0] if rows else None
 
 
 def preview(actor: Actor, encounter_id: int, answers: Answers) -> Preview:
-    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    encounter, client = form_records.session_for_recording(actor, encounter_id)
     if _consent_choice(answers) == "discuss":
         return Preview("discuss", None, discarded=len(answers) - 1)
-    ctx = forms_service.contexts("(new)", "completed", encounter, client, actor, utcnow())
-    response, observations = forms_service.build_records(INTAKE, answers, ctx)
+    ctx = form_records.contexts("(new)", "completed", encounter, client, actor, utcnow())
+    response, observations = form_records.build_records(INTAKE, answers, ctx)
     return Preview("agree", response, observations)
 
 
@@ -99,7 +101,7 @@ class Stored:
 
 def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
     """Store an intake in one unit of work, behind the consent gate."""
-    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    encounter, client = form_records.session_for_recording(actor, encounter_id)
     if existing_intake(client.id) is not None:
         raise InvalidInput(
             {
@@ -112,11 +114,11 @@ def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
     if _consent_choice(answers) == "discuss":
         # Consent gate: only the consent answer is kept until the discussion is resolved.
         consent = _store_consent(client, actor, "proposed", False, None)
-        forms_service.discard_draft(encounter.id, FORM)
+        form_records.discard_draft(encounter.id, FORM)
         return Stored(consent)
     response_id = resource_store.new_id()
-    ctx = forms_service.contexts(response_id, "completed", encounter, client, actor, utcnow())
-    response, rows = forms_service.store_new(INTAKE, answers, ctx, actor.user.id)
+    ctx = form_records.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    response, rows = form_records.store_new(INTAKE, answers, ctx, actor.user.id)
     research = answers.get("research-opt-in")
     consent = _store_consent(
         client, actor, "active", bool(research and research.value is True), response.reference
@@ -124,7 +126,7 @@ def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
     from intake_ai.risk.service import after_answers
 
     after_answers(actor, client, encounter, response)
-    forms_service.discard_draft(encounter.id, FORM)
+    form_records.discard_draft(encounter.id, FORM)
     audit.record(
         "create",
         response.reference,
@@ -140,7 +142,7 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
     encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
     if encounter is None:
         raise InvalidInput({"form": ["This response is not linked to a session."]})
-    encounter, client = forms_service.session_for_recording(actor, encounter.id)
+    encounter, client = form_records.session_for_recording(actor, encounter.id)
     if row.status == "entered-in-error":
         raise AccessDenied("This intake was marked entered in error and cannot be edited.")
     if row.version_id != base_version:
@@ -158,8 +160,8 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
             }
         )
     previous = answers_of(INTAKE, resource_store.load(row))
-    ctx = forms_service.contexts(response_id, "amended", encounter, client, actor, utcnow())
-    response, rows = forms_service.store_amendment(
+    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow())
+    response, rows = form_records.store_amendment(
         INTAKE, answers, ctx, actor.user.id, expected_version=base_version
     )
     consent = resource_store.require_current("Consent", consent_id(client.id))
@@ -186,9 +188,9 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
 
 
 def save_draft(actor: Actor, encounter_id: int, data: dict[str, Any]) -> None:
-    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    encounter, client = form_records.session_for_recording(actor, encounter_id)
     agreed = data.get("consent-record") == lists.CONSENT_AGREE
-    forms_service.save_draft(actor, encounter, client, FORM, data, agreed)
+    form_records.save_draft(actor, encounter, client, FORM, data, agreed)
 
 
 def record_consent_declined(actor: Actor, client_id: int) -> None:

@@ -10,8 +10,8 @@ from alembic import context
 from flask import current_app
 
 import intake_ai.models  # noqa: F401  (registers every table on the metadata)
-from intake_ai.database import Base
-from intake_ai.schema import VERSION_TABLE, include_name
+from intake_ai.store.database import Base
+from intake_ai.store.migrate import VERSION_TABLE, include_name
 
 
 def run_migrations_offline() -> None:

@@ -6,7 +6,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import intake_ai.database
+import intake_ai.store.database
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

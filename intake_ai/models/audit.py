@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from intake_ai.database import Base, UTCDateTime, utcnow
 from intake_ai.models.store import BigIntegerPK
+from intake_ai.store.database import Base, UTCDateTime, utcnow
 
 
 class AuditRecord(Base):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from intake_ai.database import Base, UTCDateTime, utcnow
+from intake_ai.store.database import Base, UTCDateTime, utcnow
 
 
 class ConsentState(enum.StrEnum):

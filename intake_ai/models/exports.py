@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from intake_ai.database import Base, UTCDateTime, utcnow
+from intake_ai.store.database import Base, UTCDateTime, utcnow
 
 
 class ExportJob(Base):

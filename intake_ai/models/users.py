@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from intake_ai.database import Base, UTCDateTime, utcnow
+from intake_ai.store.database import Base, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):

@@ -10,11 +10,12 @@ from flask import current_app
 
 from fhir_mappings.codes import EXT_ANNOTATION_SHARED
 from fhir_mappings.datetimes import fhir_datetime
-from intake_ai import access, audit, resource_store
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.database import utcnow
 from intake_ai.errors import AccessDenied, InvalidInput, NotFound
 from intake_ai.models import StoredResource
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import utcnow
 
 
 def now_text() -> str:

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from fhir_mappings.codes import EXT_ENTERED_IN_ERROR_REASON
 from fhir_mappings.definitions import definition_of
 from fhir_mappings.definitions.risk import INDICATOR_REVIEW
-from intake_ai import access, audit, resource_store
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.database import session
 from intake_ai.errors import AccessDenied, InvalidInput, NotFound
-from intake_ai.forms_service import extracted_rows
+from intake_ai.forms.records import extracted_rows
 from intake_ai.models import StoredResource
 from intake_ai.risk import service as risk
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 
 #: Why a record is purged: a fixed list, so the audit trail carries no clinical text.
 PURGE_REASONS = {

@@ -7,14 +7,15 @@ from werkzeug.wrappers import Response
 
 from fhir_mappings.definitions import definition_of
 from fhir_mappings.response import answers_of
-from intake_ai import access, resource_store
-from intake_ai.answer_views import describe
+from intake_ai import access
 from intake_ai.auth.actors import current_actor
-from intake_ai.database import transaction
 from intake_ai.errors import AccessDenied, Conflict, InvalidInput
+from intake_ai.forms.views import describe
 from intake_ai.models import StoredResource
+from intake_ai.pages.guard import guard_pages
 from intake_ai.records import annotation, control, service
-from intake_ai.web import guard_pages
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import transaction
 
 bp = Blueprint("intake_records", __name__)
 guard_pages(bp)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from intake_ai import access, audit, resource_store
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.banner import show_banner_for
-from intake_ai.database import session
 from intake_ai.errors import AccessDenied, NotFound
 from intake_ai.models import Client, Encounter, StoredResource
+from intake_ai.pages.banner import show_banner_for
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ from werkzeug.wrappers import Response
 
 from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, PROVISIONAL_CAVEAT
 from intake_ai.auth.actors import current_actor
-from intake_ai.banner import show_banner_for
-from intake_ai.clients.timeline import flag_view, indicator_view
-from intake_ai.database import transaction
+from intake_ai.clients.timeline import indicator_view
 from intake_ai.errors import Conflict, InvalidInput, NotFound
+from intake_ai.pages.banner import show_banner_for
+from intake_ai.pages.guard import guard_pages
 from intake_ai.records.service import open_record
-from intake_ai.risk import service
+from intake_ai.risk import flag_records, reviews
+from intake_ai.risk.flag_views import flag_view
+from intake_ai.store.database import transaction
 from intake_ai.untrusted import row_id
-from intake_ai.web import guard_pages
 
 bp = Blueprint("intake_risk", __name__)
 guard_pages(bp)
@@ -29,13 +30,13 @@ def acknowledge(flag_id: str) -> str | tuple[str, int] | Response:
     actor = current_actor()
     with transaction():
         record = open_record(actor, "Flag", flag_id)
-        owners = service.owners_for(record.client.id)
+        owners = flag_records.owners_for(record.client.id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         owner = request.form.get("owner", "")
         try:
             with transaction():
-                service.acknowledge_flag(
+                flag_records.acknowledge_flag(
                     actor,
                     flag_id,
                     request.form.get("note", ""),
@@ -70,7 +71,7 @@ def raise_flag(client_id: int) -> str | tuple[str, int] | Response:
     if request.method == "POST":
         try:
             with transaction():
-                service.raise_flag_by_hand(
+                flag_records.raise_flag_by_hand(
                     actor, client_id, request.form.get("kind", ""), request.form.get("reason", "")
                 )
         except InvalidInput as error:
@@ -104,7 +105,7 @@ def review(observation_id: str) -> str | tuple[str, int] | Response:
         decision = request.form.get("review")
         try:
             with transaction():
-                service.review_indicator(
+                reviews.review_indicator(
                     actor,
                     observation_id,
                     decision == "agree",

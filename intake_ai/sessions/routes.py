@@ -11,17 +11,17 @@ from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.risk import BANDS, PROVISIONAL_CAVEAT
 from fhir_mappings.definitions.session_note import SESSION_NOTE
 from fhir_mappings.response import answers_of
-from intake_ai.answer_schema import form_data
-from intake_ai.answer_views import describe, form_values
 from intake_ai.auth.actors import current_actor
-from intake_ai.database import transaction
 from intake_ai.errors import ConsentRequired
-from intake_ai.form_pages import FormPages, Page
-from intake_ai.forms_service import load_draft, session_for_recording
+from intake_ai.forms.pages import FormPages, Page
+from intake_ai.forms.records import load_draft, session_for_recording
+from intake_ai.forms.schema import form_data
+from intake_ai.forms.views import describe
 from intake_ai.models import ConsentState
+from intake_ai.pages.guard import guard_pages
 from intake_ai.records.service import open_record
 from intake_ai.sessions import service
-from intake_ai.web import guard_pages
+from intake_ai.store.database import transaction
 
 bp = Blueprint("intake_sessions", __name__)
 guard_pages(bp)
@@ -126,30 +126,9 @@ def view(response_id: str) -> str:
 
 @bp.route("/notes/<response_id>/edit", methods=["GET", "POST"])
 def edit(response_id: str) -> Page:
-    actor = current_actor()
-    with transaction():
-        record = open_record(actor, "QuestionnaireResponse", response_id, for_change=True)
-    base_version = (
-        record.row.version_id
-        if request.method == "GET"
-        else int(request.form.get("base_version", "0") or 0)
+    return PAGES.edit(
+        response_id,
+        service.amend,
+        "Note updated; the earlier version is kept in its history.",
+        {"show_sources": True, **_carried()},
     )
-    context = {
-        "client": record.client,
-        "encounter": record.encounter,
-        "editing": record,
-        "base_version": base_version,
-        "show_sources": True,
-        **_carried(),
-        "action": url_for(".edit", response_id=response_id),
-        "after_save": url_for(".view", response_id=response_id),
-    }
-    if request.method == "GET":
-        values = form_values(SESSION_NOTE, answers_of(SESSION_NOTE, record.resource))
-        return PAGES.form(values, context)
-
-    def save(answers: Answers) -> str:
-        service.amend(actor, response_id, answers, base_version)
-        return "Note updated; the earlier version is kept in its history."
-
-    return PAGES.review_or_save(context, save, lambda answers: None)

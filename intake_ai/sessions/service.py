@@ -7,15 +7,19 @@ from typing import Any
 
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.session_note import SESSION_NOTE
-from intake_ai import audit, forms_service, resource_store
+from intake_ai import audit
 from intake_ai.auth.actors import Actor
-from intake_ai.database import utcnow
 from intake_ai.errors import AccessDenied, Conflict, ConsentRequired, InvalidInput
+from intake_ai.forms import records as form_records
 from intake_ai.models import Client, ConsentState, StoredResource
 from intake_ai.records import annotation
+from intake_ai.risk import reviews
 from intake_ai.risk import service as risk
 from intake_ai.risk.flags import FlagTrigger, flags_from
+from intake_ai.risk.history import answer_sources, records_before
 from intake_ai.risk.rules import NOTE_FORM, AnswerSource, RiskResult
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import utcnow
 
 FORM = "session-note"
 
@@ -48,7 +52,7 @@ def _require_consent(client: Client) -> None:
 def prefill(client_id: int) -> dict[str, Any]:
     """Pre-answers from the client's last record that answered each prefill field."""
     values: dict[str, Any] = {}
-    sources = [r.source for r in risk.answer_sources(client_id)]
+    sources = [r.source for r in answer_sources(client_id)]
     for item in SESSION_NOTE.questions():
         if not item.prefill:
             continue
@@ -65,16 +69,16 @@ def prefill(client_id: int) -> dict[str, Any]:
 
 
 def note_for(encounter_id: int) -> StoredResource | None:
-    return forms_service.response_for_encounter(encounter_id, SESSION_NOTE)
+    return form_records.response_for_encounter(encounter_id, SESSION_NOTE)
 
 
 def preview(actor: Actor, encounter_id: int, answers: Answers) -> NotePreview:
-    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    encounter, client = form_records.session_for_recording(actor, encounter_id)
     _require_consent(client)
-    ctx = forms_service.contexts("(new)", "completed", encounter, client, actor, utcnow())
-    response, observations = forms_service.build_records(SESSION_NOTE, answers, ctx)
+    ctx = form_records.contexts("(new)", "completed", encounter, client, actor, utcnow())
+    response, observations = form_records.build_records(SESSION_NOTE, answers, ctx)
     pending = AnswerSource("QuestionnaireResponse/(new)", "this session note", NOTE_FORM, answers)
-    history = [r.source for r in risk.records_before(client.id, encounter.start)] + [pending]
+    history = [r.source for r in records_before(client.id, encounter.start)] + [pending]
     return NotePreview(
         response,
         observations,
@@ -103,23 +107,23 @@ def submit(
     annotation_text: str | None,
 ) -> StoredResource:
     """Store the note, its Observations, the indicator, flags, review and annotation at once."""
-    encounter, client = forms_service.session_for_recording(actor, encounter_id)
+    encounter, client = form_records.session_for_recording(actor, encounter_id)
     _require_consent(client)
     if note_for(encounter_id) is not None:
         raise InvalidInput({"form": ["This session already has a note: open it to edit it."]})
     _validate_review(review)
     response_id = resource_store.new_id()
-    ctx = forms_service.contexts(response_id, "completed", encounter, client, actor, utcnow())
-    response, rows = forms_service.store_new(SESSION_NOTE, answers, ctx, actor.user.id)
+    ctx = form_records.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    response, rows = form_records.store_new(SESSION_NOTE, answers, ctx, actor.user.id)
     risk.after_answers(actor, client, encounter, response)
     if review is not None:
-        risk.review_indicator(
+        reviews.review_indicator(
             actor, risk.indicator_id(response_id), review.agree, review.band, review.reason
         )
     if annotation_text and annotation_text.strip():
         panel = rows[-1]
         annotation.add(actor, panel.resource_id, annotation_text, shared=False)
-    forms_service.discard_draft(encounter.id, FORM)
+    form_records.discard_draft(encounter.id, FORM)
     audit.record(
         "create",
         response.reference,
@@ -133,7 +137,7 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
     row = resource_store.require_current("QuestionnaireResponse", response_id)
     if row.encounter_id is None:
         raise InvalidInput({"form": ["This note is not linked to a session."]})
-    encounter, client = forms_service.session_for_recording(actor, row.encounter_id)
+    encounter, client = form_records.session_for_recording(actor, row.encounter_id)
     if row.status == "entered-in-error":
         raise AccessDenied("This note was marked entered in error and cannot be edited.")
     if row.version_id != base_version:
@@ -141,8 +145,8 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
             "Someone saved this note after you opened it. Reload it to see their "
             "changes, then make yours again."
         )
-    ctx = forms_service.contexts(response_id, "amended", encounter, client, actor, utcnow())
-    response, _rows = forms_service.store_amendment(
+    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow())
+    response, _rows = form_records.store_amendment(
         SESSION_NOTE, answers, ctx, actor.user.id, expected_version=base_version
     )
     risk.after_answers(actor, client, encounter, response)
@@ -153,5 +157,5 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
 
 
 def save_draft(actor: Actor, encounter_id: int, data: dict[str, Any]) -> None:
-    encounter, client = forms_service.session_for_recording(actor, encounter_id)
-    forms_service.save_draft(actor, encounter, client, FORM, data, consent_given=False)
+    encounter, client = form_records.session_for_recording(actor, encounter_id)
+    form_records.save_draft(actor, encounter, client, FORM, data, consent_given=False)

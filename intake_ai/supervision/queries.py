@@ -29,9 +29,9 @@ from sqlalchemy.orm import QueryableAttribute
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import BANDS, INDICATOR, INDICATOR_REVIEW
-from intake_ai.database import session
 from intake_ai.models import StoredResource
 from intake_ai.models.store import current_version
+from intake_ai.store.database import session
 
 R = StoredResource
 Column = ColumnElement[Any] | QueryableAttribute[Any]

@@ -13,14 +13,14 @@ from fhir_mappings.definitions.risk import BANDS
 from intake_ai.auth.actors import current_actor
 from intake_ai.charts.embed import figure_json
 from intake_ai.charts.figures import distribution_figure
-from intake_ai.database import transaction
 from intake_ai.errors import InvalidInput
-from intake_ai.paging import page_of
+from intake_ai.pages.guard import guard_pages
+from intake_ai.pages.paging import page_of
+from intake_ai.store.database import transaction
 from intake_ai.supervision import service
 from intake_ai.supervision.queries import Period
 from intake_ai.timezones import from_local
 from intake_ai.untrusted import row_id
-from intake_ai.web import guard_pages
 
 bp = Blueprint("intake_supervision", __name__)
 guard_pages(bp)

@@ -17,9 +17,9 @@ from sqlalchemy import Select, select
 from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, band_for, flag_kind
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.database import session, utcnow
 from intake_ai.errors import AccessDenied, InvalidInput
 from intake_ai.models import CareAssignment, Client, Supervision, User
+from intake_ai.store.database import session, utcnow
 from intake_ai.supervision import queries
 from intake_ai.supervision.queries import Period
 

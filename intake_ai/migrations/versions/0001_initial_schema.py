@@ -8,7 +8,7 @@ Create Date: 2026-11-24 05:59:26.497452
 
 from alembic import op
 import sqlalchemy as sa
-import intake_ai.database
+import intake_ai.store.database
 
 
 revision = "0001"
@@ -26,7 +26,7 @@ def upgrade():
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("recorded", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("token_id", sa.Integer(), nullable=True),
         sa.Column("agent_name", sa.String(length=80), nullable=False),
@@ -67,7 +67,7 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("created_at", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_client")),
         sa.UniqueConstraint("ehr_patient_id", name=op.f("uq_intake_client_ehr_patient_id")),
     )
@@ -92,7 +92,7 @@ def upgrade():
         ),
         sa.Column("password_hash", sa.String(length=255), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_user")),
         sa.UniqueConstraint("username", name=op.f("uq_intake_user_username")),
     )
@@ -103,9 +103,9 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("scopes", sa.String(length=2000), nullable=False),
-        sa.Column("created_at", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", intake_ai.database.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", intake_ai.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["intake_user.id"], name=op.f("fk_intake_api_token_user_id_intake_user")
         ),
@@ -119,7 +119,7 @@ def upgrade():
         "intake_care_assignment",
         sa.Column("clinician_id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"],
             ["intake_client.id"],
@@ -144,7 +144,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("clinician_id", sa.Integer(), nullable=False),
-        sa.Column("start", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("start", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "kind",
             sa.Enum(
@@ -158,7 +158,7 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("ehr_encounter_id", sa.String(length=64), nullable=True),
-        sa.Column("created_at", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"],
             ["intake_client.id"],
@@ -198,10 +198,10 @@ def upgrade():
         sa.Column("value_code", sa.String(length=120), nullable=True),
         sa.Column("value_num", sa.Float(), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=True),
-        sa.Column("effective", intake_ai.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("effective", intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
         sa.Column("derived_from", sa.String(length=120), nullable=True),
-        sa.Column("last_updated", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("superseded_at", intake_ai.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_updated", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("superseded_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
         sa.Column("author_id", sa.Integer(), nullable=True),
         sa.Column("content", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -262,7 +262,7 @@ def upgrade():
         "intake_supervision",
         sa.Column("supervisor_id", sa.Integer(), nullable=False),
         sa.Column("clinician_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["clinician_id"],
             ["intake_user.id"],
@@ -290,7 +290,7 @@ def upgrade():
         sa.Column("form", sa.String(length=40), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("updated_at", intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["author_id"], ["intake_user.id"], name=op.f("fk_intake_draft_author_id_intake_user")
         ),

@@ -8,7 +8,7 @@ import json
 
 from alembic import op
 import sqlalchemy as sa
-import intake_ai.database
+import intake_ai.store.database
 
 
 revision = '0002'
@@ -24,11 +24,11 @@ def upgrade():
     sa.Column('token_id', sa.Integer(), nullable=True),
     sa.Column('level', sa.String(length=20), nullable=False),
     sa.Column('types', sa.String(length=400), nullable=False),
-    sa.Column('since', intake_ai.database.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('transaction_time', intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('since', intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('transaction_time', intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('request_url', sa.String(length=2000), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', intake_ai.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['intake_user.id'], name=op.f('fk_intake_export_job_user_id_intake_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_export_job'))
     )

@@ -16,12 +16,13 @@ from fhir_mappings.definitions.model import Definition
 from fhir_mappings.extraction import ExtractionContext, amendments, extract_observations
 from fhir_mappings.questionnaire import questionnaire_url
 from fhir_mappings.response import ResponseContext, build_response
-from intake_ai import access, audit, resource_store
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.banner import show_banner_for
-from intake_ai.database import session
 from intake_ai.errors import ConsentRequired, NotFound
 from intake_ai.models import Client, ConsentState, Draft, Encounter, StoredResource
+from intake_ai.pages.banner import show_banner_for
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import session
 
 
 def session_for_recording(actor: Actor, encounter_id: int) -> tuple[Encounter, Client]:

@@ -13,8 +13,8 @@ from flask import g
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.intake import INTAKE
-from intake_ai.answer_schema import load_answers
 from intake_ai.auth.actors import Actor
+from intake_ai.forms.schema import load_answers
 from intake_ai.models import Client, User
 
 PROFILES = ("none", "light", "moderate", "heavy")
@@ -75,6 +75,6 @@ def record_demo_history(client: Client, clinician: User, rng: random.Random) -> 
     intake_service.submit(actor, encounters[0].id, answers)
     if discuss_first:
         return
-    from intake_ai.demo_notes import record_demo_notes
+    from intake_ai.demo.notes import record_demo_notes
 
     record_demo_notes(actor, client, encounters[1:], profile, rng)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from intake_ai.extension import MIGRATIONS_DIR
+from intake_ai.paths import MIGRATIONS_DIR
 
 #: Alembic's bookkeeping table for this module (a host's own stays untouched).
 VERSION_TABLE = "intake_ai_alembic_version"

@@ -22,12 +22,13 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from intake_ai import audit, banner
+from intake_ai import audit
 from intake_ai.auth.actors import page_actor
-from intake_ai.definitions_service import publish_once
 from intake_ai.errors import AccessDenied, Gone, NotFound
-from intake_ai.extension import PACKAGE_DIR, static_dir
+from intake_ai.forms.definitions import publish_once
 from intake_ai.models import Role
+from intake_ai.pages import banner
+from intake_ai.paths import TEMPLATES_DIR, static_dir
 from intake_ai.timezones import to_local
 from intake_ai.untrusted import unreadable_field
 
@@ -37,7 +38,7 @@ assets = Blueprint(
     __name__,
     static_folder=str(static_dir()),
     static_url_path="/intake-ai-static",
-    template_folder=str(PACKAGE_DIR / "templates"),
+    template_folder=str(TEMPLATES_DIR),
 )
 #: The home page, which sends each role to where it works.
 bp = Blueprint("intake_home", __name__)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import g
 
+from intake_ai.risk.flag_views import open_flag_views
+
 
 def show_banner_for(client_id: int) -> None:
     """This page belongs to a client (access already checked): show their open flags on it."""
@@ -15,6 +17,4 @@ def client_flags() -> list[object]:
     client_id = g.get("intake_banner_client")
     if client_id is None:
         return []
-    from intake_ai.clients.timeline import open_flag_views
-
     return list(open_flag_views(client_id))

@@ -8,10 +8,10 @@ from typing import Any
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.session_note import SESSION_NOTE
-from intake_ai.answer_schema import load_answers
 from intake_ai.auth.actors import Actor
+from intake_ai.forms.schema import load_answers
 from intake_ai.models import Client, Encounter
-from intake_ai.risk import service as risk
+from intake_ai.risk import flag_records
 from intake_ai.sessions import service as notes
 
 PROFILE_LEVEL = {"none": 0.0, "light": 1.0, "moderate": 2.0, "heavy": 3.0}
@@ -78,6 +78,8 @@ def record_demo_notes(
         annotation = "Talked through how the replies landed (demo)." if rng.random() < 0.2 else None
         notes.submit(actor, encounter.id, answers, review, annotation)
     # Older flags were seen to; the latest ones are left open for the demo.
-    for flag in risk.open_flags(client.id)[:-1]:
+    for flag in flag_records.open_flags(client.id)[:-1]:
         if rng.random() < 0.5:
-            risk.acknowledge_flag(actor, flag["id"], "Discussed in session (demo).", actor.user.id)
+            flag_records.acknowledge_flag(
+                actor, flag["id"], "Discussed in session (demo).", actor.user.id
+            )

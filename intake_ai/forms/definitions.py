@@ -18,10 +18,10 @@ from fhir_mappings.definitions import DEFINITIONS
 from fhir_mappings.definitions.risk import RISK_CONCEPTS
 from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, value_sets
-from intake_ai import resource_store
-from intake_ai.database import engine, session, transaction
 from intake_ai.errors import Conflict
 from intake_ai.models import StoredResource
+from intake_ai.store import resources as resource_store
+from intake_ai.store.database import engine, session, transaction
 
 
 def definitional_resources() -> list[dict[str, Any]]:

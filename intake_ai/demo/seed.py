@@ -9,10 +9,10 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from intake_ai import directory
-from intake_ai.database import session, transaction
-from intake_ai.definitions_service import publish_once
 from intake_ai.errors import InvalidInput
+from intake_ai.forms.definitions import publish_once
 from intake_ai.models import Client, EncounterKind, Role, User
+from intake_ai.store.database import session, transaction
 
 FIRST_NAMES = [
     "Alex",
@@ -78,7 +78,7 @@ def seed_demo(
 
     Returns the demo logins as (username, role). Refuses a database that already has users.
     """
-    from intake_ai.demo_records import record_demo_history
+    from intake_ai.demo.records import record_demo_history
 
     if session().scalar(select(func.count()).select_from(User)):
         raise InvalidInput({"database": ["already has users: seed-demo only fills an empty one"]})

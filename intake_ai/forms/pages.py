@@ -7,17 +7,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.model import Definition
-from intake_ai.answer_schema import form_data, load_answers
-from intake_ai.answer_views import FormState, describe
-from intake_ai.database import transaction
+from fhir_mappings.response import answers_of
+from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.errors import Conflict, ConsentRequired, InvalidInput
+from intake_ai.forms.schema import form_data, load_answers
+from intake_ai.forms.views import FormState, describe, form_values
+from intake_ai.records.service import open_record
+from intake_ai.store.database import transaction
+from intake_ai.untrusted import row_id
 
 Page = tuple[str, int] | Response
+#: Stores an edit: (actor, response id, answers, the version the edit started from).
+Amend = Callable[[Actor, str, Answers, int], object]
 
 
 @dataclass(frozen=True)
@@ -98,3 +104,37 @@ class FormPages:
             return self.form(data, context, {"form": [str(error)]}, 409)
         except ConsentRequired as error:
             return self.form(data, context, {"form": [str(error)]}, 400)
+
+    def edit(
+        self, response_id: str, amend: Amend, saved: str, extra: dict[str, Any] | None = None
+    ) -> Page:
+        """Edit a stored record of this form: the form filled from it, review, save a version.
+
+        Served by the blueprint's ``.edit`` view, whose record page is ``.view``.
+        """
+        actor = current_actor()
+        with transaction():
+            record = open_record(actor, "QuestionnaireResponse", response_id, for_change=True)
+        base_version = (
+            record.row.version_id
+            if request.method == "GET"
+            else row_id(request.form.get("base_version", "")) or 0
+        )
+        context = {
+            "client": record.client,
+            "encounter": record.encounter,
+            "editing": record,
+            "base_version": base_version,
+            **(extra or {}),
+            "action": url_for(".edit", response_id=response_id),
+            "after_save": url_for(".view", response_id=response_id),
+        }
+        if request.method == "GET":
+            values = form_values(self.definition, answers_of(self.definition, record.resource))
+            return self.form(values, context)
+
+        def save(answers: Answers) -> str:
+            amend(actor, response_id, answers, base_version)
+            return saved
+
+        return self.review_or_save(context, save, lambda answers: None)

@@ -15,10 +15,10 @@ from sqlalchemy import BigInteger, Integer, Table, func, insert, select, text, u
 
 from fhir_mappings.search_index import index_resource
 from intake_ai import audit
-from intake_ai.database import Base, UTCDateTime, session, transaction
 from intake_ai.fhir_api import export
-from intake_ai.fhir_api.search import SearchError, parse_date
+from intake_ai.fhir_api.search_query import SearchError, parse_date
 from intake_ai.models import StoredResource, User
+from intake_ai.store.database import Base, UTCDateTime, session, transaction
 
 Progress = Callable[[str, int], AbstractContextManager[Any]]
 

@@ -19,9 +19,9 @@ from fhir_mappings.codes import SENSITIVE_SECURITY
 from fhir_mappings.datetimes import fhir_instant
 from fhir_mappings.search_index import index_resource
 from fhir_mappings.validation import validate
-from intake_ai.database import session, utcnow
 from intake_ai.errors import Conflict, Gone, InvalidInput, NotFound
 from intake_ai.models import StoredResource
+from intake_ai.store.database import session, utcnow
 
 #: Types whose content is clinical and carries the sensitivity labels.
 SENSITIVE_TYPES = frozenset({"QuestionnaireResponse", "Observation", "Flag", "Consent"})

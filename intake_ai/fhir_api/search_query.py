@@ -1,0 +1,278 @@
+"""Parsing a query string into a ``Search`` (or a ``SearchError`` naming the parameter).
+
+Pure (no database), so it can be tested exhaustively; ``search_sql`` turns a search into SQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from intake_ai.fhir_api.search_params import (
+    FHIR_JSON_FORMATS,
+    INCLUDES,
+    PARAMETERS,
+    SINGLE,
+    SORTS,
+    SearchParam,
+)
+from intake_ai.untrusted import row_id
+
+_DATE = re.compile(
+    r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb)?"
+    r"(?P<value>\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?)\Z",
+    re.ASCII,  # \d would otherwise take any script's digits
+)
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
+
+
+class SearchError(ValueError):
+    """A bad search: ``parameter`` names what to fix."""
+
+    def __init__(self, parameter: str, message: str, status: int = 400) -> None:
+        self.parameter = parameter
+        self.status = status
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Condition:
+    param: SearchParam
+    #: One inner tuple per comma-separated value (OR); conditions on the list are ANDed.
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after (or, going back, before) the row with this sort key."""
+
+    key: str | None  # ISO datetime of the sort column (None: sorted by pk only)
+    pk: int
+    backwards: bool = False
+
+    def encode(self) -> str:
+        raw = json.dumps(
+            {"k": self.key, "p": self.pk, "b": self.backwards}, separators=(",", ":")
+        ).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            key, pk, back = data["k"], data["p"], data["b"]
+            if (
+                not (key is None or isinstance(key, str))
+                or not isinstance(pk, int)
+                or not isinstance(back, bool)
+            ):
+                raise ValueError
+            if key is not None:
+                datetime.fromisoformat(key)
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise SearchError(
+                "_cursor", "The page link is damaged; start the search again."
+            ) from None
+        return cls(key, pk, back)
+
+
+@dataclass(frozen=True)
+class Search:
+    resource_type: str
+    conditions: tuple[Condition, ...] = ()
+    ids: tuple[str, ...] = ()
+    #: (prefix, start, end); in a shaped search, start and end are slots.
+    last_updated: tuple[tuple[str, Any, Any], ...] = ()
+    count: int = 50
+    sort: str | None = None  # index column
+    descending: bool = False
+    includes: tuple[str, ...] = ()
+    summary_count: bool = False
+    cursor: Cursor | None = None
+    #: Parameters ignored under ``Prefer: handling=lenient``, with the reason.
+    ignored: tuple[tuple[str, str], ...] = ()
+    explicit_status: bool = False
+
+
+def parse_date(name: str, raw: str) -> tuple[str, datetime, datetime]:
+    """(prefix, start, end) of a date search value; the value covers [start, end)."""
+    match = _DATE.match(raw)
+    if not match:
+        raise SearchError(
+            name,
+            f"{name}: '{raw}' is not a date such as 2026-11-24, "
+            f"ge2026-11 or lt2026-11-24T10:00:00Z",
+        )
+    prefix = match.group("prefix") or "eq"
+    value = match.group("value")
+    try:
+        if len(value) == 4:
+            start = datetime(int(value), 1, 1, tzinfo=UTC)
+            end = datetime(int(value) + 1, 1, 1, tzinfo=UTC)
+        elif len(value) == 7:
+            year, month = int(value[:4]), int(value[5:7])
+            start = datetime(year, month, 1, tzinfo=UTC)
+            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        elif len(value) == 10:
+            start = datetime.fromisoformat(value).replace(tzinfo=UTC)
+            end = start + timedelta(days=1)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise SearchError(name, f"{name}: a time needs a zone (Z or +01:00): '{raw}'")
+            start = moment.astimezone(UTC)
+            end = start + (timedelta(microseconds=1) if "." in value else timedelta(seconds=1))
+    except (ValueError, OverflowError) as error:  # Feb 30th; the day after 9999-12-31
+        if isinstance(error, SearchError):
+            raise
+
+        raise SearchError(name, f"{name}: '{raw}' is not a real date") from None
+    return prefix, start, end
+
+
+def _token(name: str, raw: str) -> tuple[str | None, str | None]:
+    if "|" not in raw:
+        if not raw:
+            raise SearchError(name, f"{name}: empty value")
+        return None, raw
+    system, _, code = raw.partition("|")
+    if not system and not code:
+        raise SearchError(name, f"{name}: give system|code, |code or code")
+    return (system or ""), (code or None)
+
+
+def _reference(param: SearchParam, raw: str) -> int:
+    target = param.target or ""
+    local = raw.removeprefix(f"{target}/") if "/" in raw else raw
+    number = row_id(local)
+    if number is None:
+        raise SearchError(
+            param.name, f"{param.name}: expected {target}/<id> with a numeric id (got '{raw}')"
+        )
+    return number
+
+
+def _values(param: SearchParam, raw: str) -> tuple[Any, ...]:
+    parts = [part for part in raw.split(",")]
+    if any(part == "" for part in parts):
+        raise SearchError(param.name, f"{param.name}: empty value")
+    if param.kind == "token":
+        return tuple(_token(param.name, part) for part in parts)
+    if param.kind == "reference":
+        return tuple(_reference(param, part) for part in parts)
+    if param.kind == "date":
+        if len(parts) > 1:
+            raise SearchError(
+                param.name,
+                f"{param.name}: one date per parameter; repeat the parameter to combine dates",
+            )
+        return (parse_date(param.name, parts[0]),)
+    return tuple(parts)
+
+
+def parse(
+    resource_type: str,
+    args: Sequence[tuple[str, str]],
+    *,
+    lenient: bool = False,
+    default_count: int = 50,
+    max_count: int = 500,
+) -> Search:
+    """A search from query parameters (in order, repeats kept)."""
+    known = {p.name: p for p in PARAMETERS.get(resource_type, ())}
+    seen: dict[str, int] = {}
+    conditions: list[Condition] = []
+    ignored: list[tuple[str, str]] = []
+    options: dict[str, Any] = {"count": default_count}
+    ids: list[str] = []
+    updated: list[tuple[str, datetime, datetime]] = []
+    explicit_status = False
+    for name, raw in args:
+        seen[name] = seen.get(name, 0) + 1
+        base, _, modifier = name.partition(":")
+        if name in SINGLE and seen[name] > 1:
+            raise SearchError(name, f"{name} appears more than once")
+        if modifier and base not in ("_include",):
+            problem = f"{name}: modifiers are not supported"
+            if lenient:
+                ignored.append((name, problem))
+                continue
+            raise SearchError(name, problem)
+        if len(raw) > 2000:
+            raise SearchError(name, f"{name}: value longer than 2000 characters")
+        if name in known:
+            param = known[name]
+            conditions.append(Condition(param, _values(param, raw)))
+            explicit_status |= name == "status"
+        elif name == "_id":
+            values = raw.split(",")
+            if not all(_ID.match(v) for v in values):
+                raise SearchError(name, f"_id: '{raw}' is not a list of resource ids")
+            ids.extend(values)
+        elif name == "_lastUpdated":
+            updated.append(parse_date(name, raw))
+        elif name == "_count":
+            count = row_id(raw)
+            if count is None:
+                raise SearchError(name, f"_count: '{raw}' is not a whole number")
+            options["count"] = min(count, max_count)
+
+        elif name == "_sort":
+            descending = raw.startswith("-")
+            key = raw.removeprefix("-")
+            if key not in SORTS or (
+                key == "date" and "date" not in known and "authored" not in known
+            ):
+                raise SearchError(
+                    name,
+                    f"_sort: '{raw}' is not supported here (use date, "
+                    "-date, _lastUpdated or -_lastUpdated)",
+                )
+            options["sort"], options["descending"] = SORTS[key], descending
+        elif name == "_summary":
+            if raw != "count":
+                raise SearchError(name, "_summary: only _summary=count is supported")
+            options["summary_count"] = True
+        elif name == "_include":
+            if raw not in INCLUDES.get(resource_type, ()):
+                supported = ", ".join(INCLUDES.get(resource_type, ())) or "none"
+                raise SearchError(
+                    name, f"_include: '{raw}' is not supported here (supported: {supported})"
+                )
+            options.setdefault("includes", []).append(raw)
+        elif name == "_cursor":
+            options["cursor"] = Cursor.decode(raw)
+        elif name == "_format":
+            if raw not in FHIR_JSON_FORMATS:
+                raise SearchError(name, f"_format: only JSON is served (got '{raw}')", 406)
+        elif name == "_total":
+            if raw not in ("accurate", "estimate", "none"):
+                raise SearchError(name, "_total: accurate, estimate or none")
+        elif lenient:
+            ignored.append((name, f"{name} is not a search parameter of {resource_type}"))
+        else:
+            supported = ", ".join(sorted(known) + ["_id", "_lastUpdated"])
+            raise SearchError(
+                name,
+                f"Unknown search parameter '{name}' for {resource_type}. Supported: {supported}",
+            )
+    return Search(
+        resource_type=resource_type,
+        conditions=tuple(conditions),
+        ids=tuple(ids),
+        last_updated=tuple(updated),
+        count=options["count"],
+        sort=options.get("sort"),
+        descending=options.get("descending", False),
+        includes=tuple(options.get("includes", ())),
+        summary_count=options.get("summary_count", False),
+        cursor=options.get("cursor"),
+        ignored=tuple(ignored),
+        explicit_status=explicit_status,
+    )

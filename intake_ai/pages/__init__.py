@@ -1,0 +1,1 @@
+"""What every page shares: the guard (sign-in, headers, error pages), the banner, paging."""

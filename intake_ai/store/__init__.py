@@ -1,0 +1,1 @@
+"""The database session and transactions, the versioned resource store and migrations."""
