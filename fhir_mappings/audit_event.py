@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fhir_mappings.codes import (
@@ -10,6 +10,7 @@ from fhir_mappings.codes import (
     AUDIT_EVENT_SUBTYPE,
     AUDIT_EVENT_TYPE,
     LOCAL_SYSTEM,
+    REDACTED,
     SECURITY_SOURCE_TYPE,
     coding,
 )
@@ -63,6 +64,30 @@ class AuditFacts:
     entity: str | None
     client_id: int | None
     detail: str | None
+    #: Parts withheld from this reader (``content_free``): marked REDACTED in meta.security.
+    redacted: bool = False
+
+
+def entity_kind(entity: str | None) -> str | None:
+    """What kind of thing an entry is about, without naming it: "Flag" for "Flag/abc",
+    the resource type or operation of a request path ("/fhir/Observation/abc"), or "page"."""
+    if not entity:
+        return None
+    if not entity.startswith("/"):
+        return entity.split("/", 1)[0]
+    segments = [s for s in entity.split("/") if s]
+    return next((s for s in segments if s[:1].isupper() or s.startswith("$")), "page")
+
+
+def content_free(facts: AuditFacts) -> AuditFacts:
+    """An entry as an admin sees it: who, what kind of thing, when, outcome, from where.
+
+    Never which client, which record, or the detail (a flag's kind, a consent decision,
+    agree or override): for an admin those are clinical content.
+    """
+    return replace(
+        facts, entity=entity_kind(facts.entity), client_id=None, detail=None, redacted=True
+    )
 
 
 def _subtype(operation: str) -> dict[str, Any]:
@@ -113,4 +138,6 @@ def audit_event(facts: AuditFacts) -> dict[str, Any]:
     }
     if entities:
         event["entity"] = entities
+    if facts.redacted:
+        event["meta"] = {"security": [dict(REDACTED)]}
     return event

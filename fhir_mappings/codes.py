@@ -94,6 +94,12 @@ SENSITIVE_SECURITY = [
 ]
 
 DECLINED = coding(DATA_ABSENT_REASON, "asked-declined", "Asked But Declined")
+#: An answer that exists but is withheld from this reader (data-absent-reason "masked").
+MASKED = coding(DATA_ABSENT_REASON, "masked", "Masked")
+#: meta.security of a copy served with parts withheld (FHIR security labels: REDACTED).
+REDACTED = coding(
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "REDACTED", "redacted"
+)
 
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"

@@ -4,18 +4,32 @@
 - A supervisor sees their supervisees' clients: structured data, not free text.
 - An integrator (API) sees every client who agreed to the record, within its token's scopes.
 - An admin manages users and may purge, but sees no clinical content.
+- A consent decision is the clinician of record's, taken with the client: no integrator's
+  token creates, activates or reverses one.
 Every function takes the ``Actor`` and answers from the database; views never decide.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select, true
 
 from fhir_mappings.codes import DEFINITIONAL_TYPES
+from fhir_mappings.redaction import redact_free_text
 from intake_ai.auth.actors import Actor
 from intake_ai.auth.scopes import allows
 from intake_ai.errors import AccessDenied
-from intake_ai.models import CareAssignment, Client, ConsentState, Role, StoredResource, Supervision
+from intake_ai.models import (
+    AuditRecord,
+    CareAssignment,
+    Client,
+    ConsentState,
+    Role,
+    StoredResource,
+    Supervision,
+)
 from intake_ai.store.database import session
 
 
@@ -79,6 +93,60 @@ def sees_free_text(actor: Actor, client_id: int) -> bool:
     return is_clinician_of_record(actor, client_id)
 
 
+def redacts_free_text(actor: Actor) -> bool:
+    """Whether what this actor is shown loses its unshared free text: a supervisor's.
+
+    (Clinicians see their own clients only, integrators every agreeing client's record as
+    the EHR holds it; admins see no clinical resources at all.)
+    """
+    return actor.user.role is Role.SUPERVISOR
+
+
+def free_text_redactor(actor: Actor) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """What takes unshared free text out of a resource for this actor (None: nothing does).
+
+    The reader is read now, not later: export files stream after the request's work ends.
+    """
+    if not redacts_free_text(actor):
+        return None
+    viewer = actor.user.practitioner_ref
+    return lambda resource: redact_free_text(resource, viewer=viewer)
+
+
+def shown_to(actor: Actor, resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` as this actor may see it, in the pages as in the API."""
+    redact = free_text_redactor(actor)
+    return resource if redact is None else redact(resource)
+
+
+#: Why a write that would decide a client's consent was refused (API and pages alike).
+CONSENT_IS_THE_CLINICIANS = (
+    "A client's consent is decided by their clinician of record with them: only that "
+    "clinician, in the pages or with their own token, records or changes it (an intake "
+    "carries the consent answer)."
+)
+
+
+def acts_as_themselves(actor: Actor) -> bool:
+    """A clinician acting in their own name: in the pages, or with a token of their own.
+
+    An integrator's write names the clinician as author, and the domain then acts as that
+    clinician; the token stays the integrator's, and that is what this tells apart.
+    """
+    own_token = actor.token is None or actor.token.user_id == actor.user.id
+    return own_token and actor.user.role is Role.CLINICIAN
+
+
+def may_decide_consent(actor: Actor, client_id: int) -> bool:
+    """Create, activate or reverse a client's Consent: their clinician of record, in person."""
+    return acts_as_themselves(actor) and is_clinician_of_record(actor, client_id)
+
+
+def require_consent_decider(actor: Actor, client_id: int) -> None:
+    if not may_decide_consent(actor, client_id):
+        raise AccessDenied(CONSENT_IS_THE_CLINICIANS)
+
+
 def is_supervisor(actor: Actor) -> bool:
     return actor.user.role is Role.SUPERVISOR
 
@@ -97,6 +165,25 @@ def may_use_api_type(actor: Actor, resource_type: str, mode: str) -> bool:
         # An admin token reaches definitions only, never clinical content.
         return resource_type in DEFINITIONAL_TYPES
     return True
+
+
+def audit_trail_is_content_free(actor: Actor) -> bool:
+    """An admin reads the audit trail without its clinical content (``content_free``)."""
+    return actor.user.role is Role.ADMIN
+
+
+def audit_record_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition on the audit entries this reader may see.
+
+    An admin sees every entry, content-free. Anyone else sees the entries about no client
+    and about the clients they may see: for an integrator, only clients who agreed to the
+    record, so nothing about anyone else reaches it (not even that something happened).
+    """
+    if audit_trail_is_content_free(actor):
+        return true()
+    return or_(
+        AuditRecord.client_id.is_(None), AuditRecord.client_id.in_(visible_client_ids(actor))
+    )
 
 
 #: The execution parameter that carries a search's patients into ``api_resource_filter_for``.

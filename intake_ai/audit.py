@@ -1,4 +1,4 @@
-"""Writing audit records.
+"""Writing audit records, and reading one back as the facts of a FHIR AuditEvent.
 
 ``record`` adds the entry to the request's unit of work, so a change and its audit entry
 commit together. ``record_refusal`` writes at once on its own connection: a refused or
@@ -13,6 +13,8 @@ from typing import Any
 from flask import g, has_request_context, request
 from sqlalchemy import Select, bindparam, insert
 
+from fhir_mappings.audit_event import AuditFacts
+from fhir_mappings.datetimes import fhir_instant
 from intake_ai.models import AuditRecord
 from intake_ai.store.database import engine, session, utcnow
 
@@ -157,3 +159,22 @@ def record_refusal(
     values = _values(operation, entity, client_id, outcome, detail, actor)
     with engine().begin() as connection:
         connection.execute(_INSERT, values)
+
+
+def facts_of(entry: AuditRecord) -> AuditFacts:
+    """An audit entry as the facts an AuditEvent (or the admin's trail page) is made of."""
+    return AuditFacts(
+        id=entry.id,
+        recorded=fhir_instant(entry.recorded),
+        action=entry.action,
+        operation=entry.operation,
+        outcome=entry.outcome,
+        agent_name=entry.agent_name,
+        agent_role=entry.agent_role,
+        user_id=entry.user_id,
+        token_id=entry.token_id,
+        source_ip=entry.source_ip,
+        entity=entry.entity,
+        client_id=entry.client_id,
+        detail=entry.detail,
+    )

@@ -92,8 +92,8 @@ def test_a_database_error_midway_through_an_api_write_is_a_500_outcome_and_logs_
     client_id, encounter_id = first_session
     live = app_factory(TESTING=False)
     make.app = live
-    make.user("integrator", "ehr")
-    token = make.token("ehr", "system/*.*")
+    # The intake carries the consent decision: posted with the clinician's own token.
+    token = make.token("dr-a", "system/*.*")
     from intake_ai.models import User
     from intake_ai.store.database import session
 

@@ -99,3 +99,67 @@ def test_definitions_are_reindexed_by_their_canonical(tmp_path, database_url) ->
             app.extensions["intake_ai"].db.engine.dispose()
     finally:
         drop()
+
+
+def test_tombstones_get_back_the_client_their_purge_recorded(tmp_path, database_url) -> None:
+    """0010: a tombstone written before it (no client) takes the client from the purge's
+    audit entry, so a read tells 410 only to who could have read the record; and back."""
+    from sqlalchemy import insert, select
+
+    from intake_ai import directory
+    from intake_ai.models import AuditRecord, Role, StoredResource
+    from intake_ai.store.database import session, transaction, utcnow
+
+    url, drop = fresh_database(database_url if ON_POSTGRES else None, tmp_path)
+
+    def tombstone_client() -> int | None:
+        return session().scalar(
+            select(StoredResource.client_id).where(
+                StoredResource.resource_id == "gone", StoredResource.deleted.is_(True)
+            )
+        )
+
+    try:
+        app = create_app(base_config(url))
+        with app.app_context():
+            migrate.upgrade("0006")
+            with transaction():
+                clinician = directory.create_user("dr-m", "Dr M", Role.CLINICIAN, None)
+                client = directory.create_client("EHR-M", "Client M", clinician, False)
+                client_id = client.id
+                now = utcnow()
+                session().add(
+                    StoredResource(
+                        resource_type="Flag",
+                        resource_id="gone",
+                        version_id=2,
+                        is_current=True,
+                        deleted=True,
+                        last_updated=now,
+                    )
+                )
+                session().execute(
+                    insert(AuditRecord).values(
+                        recorded=now,
+                        agent_name="dr-m",
+                        agent_role="clinician",
+                        action="D",
+                        operation="purge",
+                        entity="Flag/gone",
+                        entity_type="Flag",
+                        client_id=client_id,
+                        outcome="0",
+                    )
+                )
+            session().remove()
+            assert tombstone_client() is None
+            session().remove()
+            migrate.upgrade()
+            assert tombstone_client() == client_id
+            session().remove()
+            migrate.downgrade("0006")
+            assert tombstone_client() is None
+            session().remove()
+            app.extensions["intake_ai"].db.engine.dispose()
+    finally:
+        drop()

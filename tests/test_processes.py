@@ -131,8 +131,8 @@ def expected_observations() -> int:
 
 def clinic(app, make, clients: int) -> tuple[str, list[tuple[int, int]], int]:  # type: ignore[no-untyped-def]
     make.user("clinician", "dr-a")
-    make.user("integrator", "ehr")
-    token = make.token("ehr", "system/*.read", "system/QuestionnaireResponse.write")
+    # The intake carries the consent decision: it is posted with the clinician's own token.
+    token = make.token("dr-a", "system/*.read", "system/QuestionnaireResponse.write")
     visits = []
     for _ in range(clients):
         client_id = make.client("dr-a")

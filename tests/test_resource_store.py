@@ -83,13 +83,16 @@ def test_two_writers_of_the_same_version_meet_the_unique_constraint(app) -> None
 
 def test_purge_leaves_a_content_free_tombstone(app) -> None:
     with app.app_context(), transaction():
-        rid = resource_store.save(dict(FLAG)).resource_id
+        saved = resource_store.save(dict(FLAG))
+        rid, client_id = saved.resource_id, saved.client_id
         resource_store.save({**FLAG, "id": rid, "status": "inactive"})
     with app.app_context(), transaction():
         assert resource_store.purge("Flag", rid) == 2
     with app.app_context():
         [tombstone] = resource_store.history("Flag", rid)
-        assert (tombstone.deleted, tombstone.content, tombstone.client_id) == (True, None, None)
+        assert (tombstone.deleted, tombstone.content, tombstone.code) == (True, None, None)
+        # It keeps which client it was about: only who could read it is told it is gone.
+        assert tombstone.client_id == client_id is not None
         with pytest.raises(Gone):
             resource_store.require_current("Flag", rid)
 

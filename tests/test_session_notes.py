@@ -426,6 +426,10 @@ def test_purge_removes_every_version_and_leaves_only_audit(
             session().scalars(select(AuditRecord).where(AuditRecord.operation == "purge")).all()
         )
         assert purges and all(p.detail == "client-request" for p in purges)
+    # Gone, to whoever could have read it; to the admin (who could not) it is simply unknown.
+    assert client.get(f"/notes/{note['id']}").status_code == 404
+    auth.logout()
+    auth.login("dr-a")
     assert client.get(f"/notes/{note['id']}").status_code == 410
 
 

@@ -180,7 +180,8 @@ def indicator_view(actor: Actor, row: StoredResource) -> IndicatorView:
     )
     reviewed = reviews.reviews_of(row)
     if reviewed:
-        latest = reviewed[-1]
+        # A supervisor sees the override, not its reason (free text the clinician typed).
+        latest = access.shown_to(actor, reviewed[-1])
         decision = latest["component"][0]["valueCodeableConcept"]["coding"][0]["code"]
         if decision == "review-override":
             chosen = band_by_code(latest["valueCodeableConcept"]["coding"][0]["code"])
@@ -235,7 +236,7 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
         client=client,
         consent=consent,
         intake=intake,
-        flags=open_flag_views(client_id),
+        flags=open_flag_views(client_id, actor),
         indicator=indicator_view(actor, latest) if latest is not None else None,
         may_record=access.is_clinician_of_record(actor, client_id),
     )

@@ -1,5 +1,10 @@
 """AuditEvent over the API, built from the audit table (for admin and integrator tokens with
-an explicit system/AuditEvent.read scope)."""
+an explicit system/AuditEvent.read scope).
+
+What each reader gets is decided in ``access.py``: an integrator, the entries about no
+client or about clients who agreed to the record; an admin, every entry, content-free
+(who, what kind of thing, when, outcome, from where; no client, record or detail).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from fhir_mappings.audit_event import AuditFacts, audit_event
-from fhir_mappings.datetimes import fhir_instant
-from intake_ai import audit
-from intake_ai.auth.actors import current_actor
+from fhir_mappings.audit_event import audit_event, content_free
+from intake_ai import access, audit
+from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.errors import NotFound
 from intake_ai.fhir_api import search_query, search_sql
 from intake_ai.fhir_api.bundles import Entry, bundle
@@ -28,40 +32,37 @@ PARAMETERS = {
 }
 
 
-def _resource(record: AuditRecord) -> bytes:
-    facts = AuditFacts(
-        id=record.id,
-        recorded=fhir_instant(record.recorded),
-        action=record.action,
-        operation=record.operation,
-        outcome=record.outcome,
-        agent_name=record.agent_name,
-        agent_role=record.agent_role,
-        user_id=record.user_id,
-        token_id=record.token_id,
-        source_ip=record.source_ip,
-        entity=record.entity,
-        client_id=record.client_id,
-        detail=record.detail,
-    )
+def _resource(actor: Actor, record: AuditRecord) -> bytes:
+    facts = audit.facts_of(record)
+    if access.audit_trail_is_content_free(actor):
+        facts = content_free(facts)
     return json.dumps(audit_event(facts), separators=(",", ":")).encode()
 
 
 def read(event_id: str) -> Answer:
-    require_scope(current_actor(), "AuditEvent", "read")
+    actor = current_actor()
+    require_scope(actor, "AuditEvent", "read")
     number = row_id(event_id)
-    record = session().get(AuditRecord, number) if number is not None else None
+    record = (
+        session().scalar(
+            select(AuditRecord).where(AuditRecord.id == number, access.audit_record_filter(actor))
+        )
+        if number is not None
+        else None
+    )
     if record is None:
+        # Not there and not for this reader (about a client who did not agree) look alike.
         raise NotFound(f"AuditEvent/{event_id} is not known")
-    body = _resource(record)
+    body = _resource(actor, record)
     audit.record("read", f"AuditEvent/{event_id}")
     return Answer(body, {"ETag": 'W/"1"'})
 
 
 def search(args: Sequence[tuple[str, str]]) -> Answer:
     """Newest first; paged by the audit record's id (a keyset, so paging survives inserts)."""
-    require_scope(current_actor(), "AuditEvent", "read")
-    clauses = []
+    actor = current_actor()
+    require_scope(actor, "AuditEvent", "read")
+    clauses = [access.audit_record_filter(actor)]
     seen: set[str] = set()
     count = 50
     cursor = None
@@ -76,6 +77,13 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
                 raise FhirError(400, str(error)) from None
             clauses.append(search_sql.date_clause(AuditRecord.recorded, prefix, start, end))
         elif name == "patient":
+            if access.audit_trail_is_content_free(actor):
+                # Which entries concern a client would tell what happened in their care.
+                raise FhirError(
+                    403,
+                    "An admin's view of the audit trail names no clients: search by date.",
+                    code="forbidden",
+                )
             client_id = row_id(value.removeprefix("Patient/"))
             if client_id is None:
                 raise FhirError(400, f"patient: expected Patient/<id> (got '{value}')")
@@ -117,5 +125,5 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
                 f"{base_url()}/AuditEvent?{urlencode([*kept, ('_cursor', following)])}",
             )
         )
-    entries = [Entry(f"{base_url()}/AuditEvent/{r.id}", _resource(r), "match") for r in rows]
+    entries = [Entry(f"{base_url()}/AuditEvent/{r.id}", _resource(actor, r), "match") for r in rows]
     return Answer(bundle("searchset", entries, total=total, links=links, now=utcnow()))

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
 from intake_ai import audit
 from intake_ai.audit import Outcome
-from intake_ai.errors import AccessDenied, Conflict, Gone, InvalidInput, NotFound
+from intake_ai.errors import AccessDenied, Conflict, ConsentRequired, Gone, InvalidInput, NotFound
 
 FHIR_JSON = "application/fhir+json"
 log = logging.getLogger(__name__)
@@ -87,6 +87,12 @@ def install(bp: Blueprint) -> None:
 
     @bp.errorhandler(AccessDenied)
     def _denied(error: AccessDenied) -> Response:
+        _audit_failure(403, "403 forbidden")
+        return outcome_response(403, [OutcomeIssue("forbidden", str(error))])
+
+    @bp.errorhandler(ConsentRequired)
+    def _consent_required(error: ConsentRequired) -> Response:
+        # The consent gate: nothing but the consent answer is stored before the client agrees.
         _audit_failure(403, "403 forbidden")
         return outcome_response(403, [OutcomeIssue("forbidden", str(error))])
 

@@ -22,6 +22,7 @@ from intake_ai.auth.actors import Actor
 from intake_ai.errors import NotFound
 from intake_ai.fhir_api import search_query
 from intake_ai.fhir_api.errors import FhirError
+from intake_ai.fhir_api.served import Serve, as_stored, server_for
 from intake_ai.models import ExportJob, StoredResource
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import engine, session, utcnow
@@ -95,9 +96,17 @@ def kick_off(
 
 
 def job_for(actor: Actor, job_id: str) -> ExportJob:
-    """The caller's own job (another caller's reads as not there)."""
+    """The job this very token started: any other caller, even another token of the same
+    user (with other scopes, perhaps), finds it not there."""
     job = session().get(ExportJob, job_id)
-    if job is None or job.user_id != actor.user.id or job.status == "cancelled":
+    token_id = actor.token.id if actor.token is not None else None
+    if (
+        job is None
+        or job.user_id != actor.user.id
+        or job.token_id is None
+        or job.token_id != token_id
+        or job.status == "cancelled"
+    ):
         raise NotFound("No such export.")
     return job
 
@@ -150,8 +159,11 @@ def manifest(actor: Actor, job: ExportJob, file_url: str) -> dict[str, Any]:
     }
 
 
-def stream(clauses: Sequence[ColumnElement[bool]]) -> Iterator[bytes]:
-    """NDJSON lines in storage order, read in batches: memory stays flat at any size."""
+def stream(clauses: Sequence[ColumnElement[bool]], serve: Serve = as_stored) -> Iterator[bytes]:
+    """NDJSON lines in storage order, read in batches: memory stays flat at any size.
+
+    ``serve``: what the reader is served of each stored resource (``served.server_for``).
+    """
     query = select(StoredResource.content).where(*clauses).order_by(StoredResource.pk)
     with engine().connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
@@ -160,17 +172,20 @@ def stream(clauses: Sequence[ColumnElement[bool]]) -> Iterator[bytes]:
         try:
             for partition in result.partitions():
                 # Deleted rows (no content) are excluded by the clauses.
-                yield b"".join(bytes(content or b"") + b"\n" for (content,) in partition)
+                yield b"".join(serve(bytes(content or b"")) + b"\n" for (content,) in partition)
         finally:
             # Also when the client hangs up midway: the server-side cursor goes at once.
             result.close()
 
 
 def file_stream(actor: Actor, job: ExportJob, resource_type: str) -> Iterator[bytes]:
-    if resource_type not in job.types.split(","):
+    # The scopes are checked again: the file is served under the token's scopes as they are.
+    if resource_type not in job.types.split(",") or not access.may_use_api_type(
+        actor, resource_type, "read"
+    ):
         raise NotFound(f"This export has no {resource_type} file.")
     audit.record("export", f"$export/{job.id}/{resource_type}", detail="file download")
-    return stream(snapshot_clauses(job, resource_type, actor))
+    return stream(snapshot_clauses(job, resource_type, actor), server_for(actor))
 
 
 def cancel(actor: Actor, job_id: str) -> None:

@@ -12,7 +12,7 @@ from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.errors import NotFound
 from intake_ai.fhir_api.bodies import check_structure, if_match, parse_body, prefer_return
 from intake_ai.fhir_api.errors import FhirError
-from intake_ai.fhir_api.service import Answer, require_scope
+from intake_ai.fhir_api.service import Answer, require_scope, visible
 from intake_ai.records.annotation import EXT_ANNOTATION_SHARED, now_text
 from intake_ai.store import resources as resource_store
 
@@ -27,7 +27,13 @@ def update_observation(observation_id: str) -> Answer:
     require_scope(actor, "Observation", "write")
     resource = parse_body("Observation")
     current = resource_store.current("Observation", observation_id)
-    if current is None or current.deleted or current.client_id is None:
+    # Unknown and not visible (another clinician's client, one who did not agree) look alike.
+    if (
+        current is None
+        or current.deleted
+        or current.client_id is None
+        or not visible(actor, current)
+    ):
         raise NotFound(f"Observation/{observation_id} is not known")
     if not access.is_clinician_of_record(actor, current.client_id):
         raise FhirError(

@@ -9,7 +9,15 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from intake_ai.auth.actors import current_actor
 from intake_ai.auth.tokens import authenticate
-from intake_ai.fhir_api import audit_events, errors, export, observation_notes, service, writes
+from intake_ai.fhir_api import (
+    audit_events,
+    errors,
+    export,
+    history,
+    observation_notes,
+    service,
+    writes,
+)
 from intake_ai.fhir_api.errors import FHIR_JSON, FhirError
 from intake_ai.forms.definitions import publish_once
 from intake_ai.store.database import transaction
@@ -109,14 +117,14 @@ def vread(resource_type: str, resource_id: str, version_id: int) -> Response:
 @bp.route(f"/{_TYPE}/{_ID}/_history", methods=["GET"])
 def history_instance(resource_type: str, resource_id: str) -> Response:
     with transaction():
-        result = service.history_instance(resource_type, resource_id, _args())
+        result = history.history_instance(resource_type, resource_id, _args())
     return _answer(result)
 
 
 @bp.route(f"/{_TYPE}/_history", methods=["GET"])
 def history_type(resource_type: str) -> Response:
     with transaction():
-        result = service.history_type(resource_type, _args())
+        result = history.history_type(resource_type, _args())
     return _answer(result)
 
 

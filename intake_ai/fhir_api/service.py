@@ -1,7 +1,8 @@
 """The work behind the FHIR read endpoints: access checks, store reads, bundles, audit.
 
 Reads serve the stored bytes as they are; nothing is parsed or re-validated on the way out
-(except a page's matches when an _include needs their references).
+(except a page's matches when an _include needs their references, and what a supervisor's
+token is served: a copy without unshared free text, ``served.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from flask import current_app, request
 from sqlalchemy import Select, exists, func, select
 from werkzeug.http import http_date
 
-from fhir_mappings.datetimes import fhir_instant
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.errors import Gone, NotFound
@@ -25,10 +25,10 @@ from intake_ai.fhir_api import search_query, search_sql
 from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.capability import build_capability_statement
 from intake_ai.fhir_api.errors import FhirError
+from intake_ai.fhir_api.served import served, server_for
 from intake_ai.models import Role, StoredResource
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, utcnow
-from intake_ai.untrusted import row_id
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,13 @@ def _not_modified(row: StoredResource) -> bool:
 
 
 def readable(actor: Actor, resource_type: str, resource_id: str) -> StoredResource:
-    """The current row, if this caller may read it (404 otherwise, 410 if deleted)."""
+    """The current row, if this caller may read it (404 otherwise; 410 if deleted)."""
     require_scope(actor, resource_type, "read")
     row = resource_store.current(resource_type, resource_id)
-    if row is None or (not row.deleted and not visible(actor, row)):
-        # Not visible reads as not there: ids of other clinicians' records leak nothing.
+    # Not visible reads as not there: ids of other clinicians' records, and of clients who
+    # did not agree, leak nothing. A purge's tombstone keeps the client it belonged to, so
+    # only a caller who could have read the record hears that it was deleted (410).
+    if row is None or not visible(actor, row):
         raise NotFound(f"{resource_type}/{resource_id} is not known")
     if row.deleted:
         raise Gone(f"{resource_type}/{resource_id} was deleted")
@@ -83,16 +85,18 @@ def readable(actor: Actor, resource_type: str, resource_id: str) -> StoredResour
 
 
 def read(resource_type: str, resource_id: str) -> Answer:
-    row = readable(current_actor(), resource_type, resource_id)
+    actor = current_actor()
+    row = readable(actor, resource_type, resource_id)
     audit.record("read", row.reference, client_id=row.client_id)
     if _not_modified(row):
         return Answer(b"", version_headers(row), 304)
     assert row.content is not None
-    return Answer(row.content, version_headers(row))
+    return Answer(served(actor, row.content), version_headers(row))
 
 
 def vread(resource_type: str, resource_id: str, version_id: int) -> Answer:
-    current = readable(current_actor(), resource_type, resource_id)
+    actor = current_actor()
+    current = readable(actor, resource_type, resource_id)
     row = resource_store.version(resource_type, resource_id, version_id)
     if row is None:
         raise NotFound(f"{resource_type}/{resource_id} has no version {version_id}")
@@ -101,7 +105,7 @@ def vread(resource_type: str, resource_id: str, version_id: int) -> Answer:
     audit.record("vread", f"{row.reference}/_history/{version_id}", client_id=current.client_id)
     if _not_modified(row):
         return Answer(b"", version_headers(row), 304)
-    return Answer(row.content, version_headers(row))
+    return Answer(served(actor, row.content), version_headers(row))
 
 
 # Search --------------------------------------------------------------------------------
@@ -127,7 +131,7 @@ def parse_search(resource_type: str, args: Sequence[tuple[str, str]]) -> search_
         ) from None
 
 
-def _link(resource_type: str, args: Sequence[tuple[str, str]], cursor: str | None) -> str:
+def link(resource_type: str, args: Sequence[tuple[str, str]], cursor: str | None) -> str:
     kept = [(k, v) for k, v in args if k != "_cursor"]
     if cursor:
         kept.append(("_cursor", cursor))
@@ -135,7 +139,7 @@ def _link(resource_type: str, args: Sequence[tuple[str, str]], cursor: str | Non
     return f"{base_url()}/{resource_type}" + (f"?{query}" if query else "")
 
 
-def _full_url(row: Any, base: str | None = None) -> str:
+def full_url(row: Any, base: str | None = None) -> str:
     return f"{base or base_url()}/{row.resource_type}/{row.resource_id}"
 
 
@@ -215,7 +219,7 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
         template, actor.user.role, actor.user.id, db.get_bind().dialect.name
     )
     detail = "params: " + ",".join(sorted({k for k, _ in args}))
-    links = [("self", _link(resource_type, args, args_cursor(args)))]
+    links = [("self", link(resource_type, args, args_cursor(args)))]
     if parsed.summary_count or parsed.count == 0:
         audit.record("search-type", resource_type, detail=detail)
         total = db.scalar(counting, values) or 0
@@ -238,7 +242,7 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
         links.append(
             (
                 "next",
-                _link(
+                link(
                     resource_type,
                     args,
                     search_sql.cursor_for(rows[-1], parsed, backwards=False).encode(),
@@ -249,7 +253,7 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
         links.append(
             (
                 "previous",
-                _link(
+                link(
                     resource_type,
                     args,
                     search_sql.cursor_for(rows[0], parsed, backwards=True).encode(),
@@ -257,9 +261,11 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
             )
         )
     base = base_url()
-    entries = [Entry(_full_url(r, base), r.content, "match") for r in rows]
+    serve = server_for(actor)
+    entries = [Entry(full_url(r, base), serve(r.content), "match") for r in rows]
     entries += [
-        Entry(_full_url(r, base), r.content, "include") for r in _includes(actor, parsed, rows)
+        Entry(full_url(r, base), serve(r.content or b""), "include")
+        for r in _includes(actor, parsed, rows)
     ]
     if parsed.ignored:
         entries.append(_ignored_outcome(parsed))
@@ -268,126 +274,6 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
 
 def args_cursor(args: Sequence[tuple[str, str]]) -> str | None:
     return next((v for k, v in args if k == "_cursor"), None)
-
-
-# History -------------------------------------------------------------------------------
-
-
-def _history_entry(row: StoredResource) -> Entry:
-    url = f"{row.resource_type}/{row.resource_id}"
-    if row.deleted:
-        request_part = {"method": "DELETE", "url": url}
-        response_part = {"status": "204 No Content", "lastModified": http_iso(row)}
-    elif row.version_id == 1:
-        request_part = {"method": "POST", "url": row.resource_type}
-        response_part = {
-            "status": "201 Created",
-            "etag": f'W/"{row.version_id}"',
-            "lastModified": http_iso(row),
-        }
-    else:
-        request_part = {"method": "PUT", "url": url}
-        response_part = {
-            "status": "200 OK",
-            "etag": f'W/"{row.version_id}"',
-            "lastModified": http_iso(row),
-        }
-    return Entry(_full_url(row), row.content, None, request_part, response_part)
-
-
-def http_iso(row: StoredResource) -> str:
-    return fhir_instant(row.last_updated)
-
-
-def history_instance(
-    resource_type: str, resource_id: str, args: Sequence[tuple[str, str]]
-) -> Answer:
-    actor = current_actor()
-    require_scope(actor, resource_type, "read")
-    rows = list(resource_store.history(resource_type, resource_id))
-    live = [r for r in rows if not r.deleted]
-    if not rows or (live and not visible(actor, live[0])):
-        raise NotFound(f"{resource_type}/{resource_id} is not known")
-    # A purged record has only its tombstone left, which names no client.
-    count = _history_count(args)
-    audit.record(
-        "history-instance",
-        f"{resource_type}/{resource_id}",
-        client_id=live[0].client_id if live else None,
-    )
-    entries = [_history_entry(r) for r in rows[:count]]
-    return Answer(
-        bundle(
-            "history",
-            entries,
-            total=len(rows),
-            links=[("self", _link(f"{resource_type}/{resource_id}/_history", args, None))],
-            now=utcnow(),
-        )
-    )
-
-
-def _history_count(args: Sequence[tuple[str, str]]) -> int:
-    allowed = {"_count", "_since", "_cursor", "_format"}
-    for name, _value in args:
-        if name not in allowed:
-            raise FhirError(
-                400,
-                f"Unknown parameter '{name}' for _history "
-                f"(supported: {', '.join(sorted(allowed))})",
-            )
-    raw = dict(args).get("_count", str(current_app.config["INTAKE_AI_FHIR_DEFAULT_COUNT"]))
-    count = row_id(raw)
-    if count is None:
-        raise FhirError(400, f"_count: '{raw}' is not a whole number")
-    return min(count, current_app.config["INTAKE_AI_FHIR_MAX_COUNT"])
-
-
-def history_type(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
-    """Every version of every visible resource of a type, newest first, paged by keyset."""
-    actor = current_actor()
-    require_scope(actor, resource_type, "read")
-    count = _history_count(args)
-    values = dict(args)
-    clauses = [
-        StoredResource.resource_type == resource_type,
-        StoredResource.deleted.is_(False),
-        access.api_resource_filter(actor, resource_type),
-    ]
-    if "_since" in values:
-        _prefix, since, _end = search_query.parse_date("_since", values["_since"])
-        clauses.append(StoredResource.last_updated >= since)
-    total = session().scalar(select(func.count()).select_from(StoredResource).where(*clauses)) or 0
-    if "_cursor" in values:
-        try:
-            clauses.append(StoredResource.pk < search_query.Cursor.decode(values["_cursor"]).pk)
-        except search_query.SearchError as error:
-            raise FhirError(400, str(error)) from None
-    rows = list(
-        session().scalars(
-            select(StoredResource)
-            .where(*clauses)
-            .order_by(StoredResource.pk.desc())
-            .limit(count + 1)
-        )
-    )
-    links = [("self", _link(f"{resource_type}/_history", args, None))]
-    if len(rows) > count:
-        rows = rows[:count]
-        links.append(
-            (
-                "next",
-                _link(
-                    f"{resource_type}/_history",
-                    args,
-                    search_query.Cursor(None, rows[-1].pk).encode(),
-                ),
-            )
-        )
-    audit.record("history-type", resource_type)
-    return Answer(
-        bundle("history", [_history_entry(r) for r in rows], total=total, links=links, now=utcnow())
-    )
 
 
 def capability_statement() -> bytes:

@@ -26,7 +26,7 @@ from intake_ai.errors import InvalidInput, NotFound
 from intake_ai.fhir_api import search_sql
 from intake_ai.fhir_api.bodies import check_structure, if_match, parse_body, prefer_return
 from intake_ai.fhir_api.errors import FhirError
-from intake_ai.fhir_api.service import Answer, parse_search, require_scope
+from intake_ai.fhir_api.service import Answer, parse_search, require_scope, visible
 from intake_ai.forms.schema import load_answers
 from intake_ai.models import CareAssignment, Encounter, Role, StoredResource, User
 from intake_ai.store import resources as resource_store
@@ -56,8 +56,8 @@ class ResponseTarget:
     author: User
 
 
-def _target(resource: dict[str, Any], actor: Actor) -> ResponseTarget:
-    """What a posted response is about, checked: its form, client, session and author."""
+def _definition(resource: dict[str, Any]) -> Any:
+    """The form a posted response answers, or 400 naming the ones served."""
     definition = definition_of(resource)
     if definition is None or resource.get("questionnaire") != questionnaire_canonical(definition):
         known = ", ".join(sorted(questionnaire_canonical(d) for d in DEFINITIONS.values()))
@@ -71,21 +71,41 @@ def _target(resource: dict[str, Any], actor: Actor) -> ResponseTarget:
                 )
             ],
         )
+    return definition
+
+
+def _require_recorder(actor: Actor, definition: Any) -> None:
+    """Who may write answers at all, decided before any id in the body is looked at."""
+    if actor.role not in (Role.CLINICIAN, Role.INTEGRATOR):
+        raise FhirError(
+            403, "Only clinician and integrator tokens record answers.", code="forbidden"
+        )
+    # The intake carries the consent answer (items 19-20): storing or changing one creates,
+    # activates or reverses the client's Consent, which only their clinician decides.
+    if definition.id == INTAKE.id and not access.acts_as_themselves(actor):
+        raise FhirError(403, access.CONSENT_IS_THE_CLINICIANS, code="forbidden")
+
+
+#: One answer for an unknown session, another client's session and a client this token may
+#: not see (another clinician's, or one who has not agreed): ids cannot be probed.
+NOT_A_SESSION = "QuestionnaireResponse.encounter: not a session of this subject"
+
+
+def _target(resource: dict[str, Any], actor: Actor, definition: Any) -> ResponseTarget:
+    """What a posted response is about, checked: its client, session and author."""
     client_id = _local_id(resource.get("subject"), "Patient", "QuestionnaireResponse.subject")
     encounter_id = _local_id(
         resource.get("encounter"), "Encounter", "QuestionnaireResponse.encounter"
     )
     encounter = session().get(Encounter, encounter_id)
-    if encounter is None or encounter.client_id != client_id:
+    if (
+        encounter is None
+        or encounter.client_id != client_id
+        or not access.can_view_client(actor, client_id)
+    ):
         raise FhirError(
             400,
-            [
-                OutcomeIssue(
-                    "invalid",
-                    "QuestionnaireResponse.encounter: not a session of this subject",
-                    expression="QuestionnaireResponse.encounter",
-                )
-            ],
+            [OutcomeIssue("invalid", NOT_A_SESSION, expression="QuestionnaireResponse.encounter")],
         )
     author_id = _local_id(resource.get("author"), "Practitioner", "QuestionnaireResponse.author")
     author = session().get(User, author_id)
@@ -104,10 +124,6 @@ def _target(resource: dict[str, Any], actor: Actor) -> ResponseTarget:
     if actor.role is Role.CLINICIAN and actor.user.id != author.id:
         raise FhirError(
             403, "A clinician's token records answers as that clinician only.", code="forbidden"
-        )
-    if actor.role not in (Role.CLINICIAN, Role.INTEGRATOR):
-        raise FhirError(
-            403, "Only clinician and integrator tokens record answers.", code="forbidden"
         )
     return ResponseTarget(definition, encounter, author)
 
@@ -139,9 +155,15 @@ def response_answers(resource: dict[str, Any], definition: Any) -> Any:
 
 
 def _store_response(
-    target: ResponseTarget, answers: Any, existing: StoredResource | None, base_version: int | None
+    actor: Actor,
+    target: ResponseTarget,
+    answers: Any,
+    existing: StoredResource | None,
+    base_version: int | None,
 ) -> StoredResource:
-    author = Actor(user=target.author)  # the domain acts as the clinician named as author
+    # The domain acts as the clinician named as author, through the caller's token: what
+    # only the clinician may do in person (decide consent) stays refused to an integrator.
+    author = Actor(user=target.author, token=actor.token, scopes=actor.scopes)
     if target.definition.id == INTAKE.id:
         from intake_ai.intake import service as intake
 
@@ -160,10 +182,17 @@ def _store_response(
     return notes.submit(author, target.encounter.id, answers, None, None)
 
 
-def _conditional_match(criteria: str) -> list[StoredResource]:
+def _conditional_match(actor: Actor, criteria: str) -> list[StoredResource]:
+    """What ``If-None-Exist`` finds: a search, so it takes the read scope a search takes."""
     from urllib.parse import parse_qsl
 
-    actor = current_actor()
+    if not access.may_use_api_type(actor, "QuestionnaireResponse", "read"):
+        raise FhirError(
+            403,
+            "If-None-Exist searches QuestionnaireResponses, which this token's scopes do not "
+            "allow it to read.",
+            code="forbidden",
+        )
     args = parse_qsl(criteria, keep_blank_values=True)
     if not args:
         raise FhirError(400, "If-None-Exist: give search criteria, e.g. encounter=Encounter/5")
@@ -192,16 +221,20 @@ def create_response() -> Answer:
                 )
             ],
         )
+    definition = _definition(resource)
+    _require_recorder(actor, definition)
     criteria = request.headers.get("If-None-Exist")
     if criteria:
-        matches = _conditional_match(criteria)
+        matches = _conditional_match(actor, criteria)
         if len(matches) > 1:
             raise FhirError(412, "If-None-Exist matches more than one response.", code="duplicate")
         if matches:
+            # Nothing is created: the caller is handed the stored response, a read.
+            audit.record("read", matches[0].reference, client_id=matches[0].client_id)
             return prefer_return(matches[0], 200)
-    target = _target(resource, actor)
+    target = _target(resource, actor, definition)
     answers = response_answers(resource, target.definition)
-    row = _store_response(target, answers, None, None)
+    row = _store_response(actor, target, answers, None, None)
     return prefer_return(row, 201)
 
 
@@ -221,9 +254,22 @@ def update_response(response_id: str) -> Answer:
             ],
         )
     existing = resource_store.current("QuestionnaireResponse", response_id)
-    if existing is None or existing.deleted:
+    if existing is None or existing.deleted or not visible(actor, existing):
         raise NotFound(f"QuestionnaireResponse/{response_id} is not known (create with POST)")
     check_structure(resource)
+    definition = _definition(resource)
+    _require_recorder(actor, definition)
+    if definition_of(resource_store.load(existing)) is not definition:
+        raise FhirError(
+            400,
+            [
+                OutcomeIssue(
+                    "invalid",
+                    "QuestionnaireResponse.questionnaire: a response cannot change its form",
+                    expression="QuestionnaireResponse.questionnaire",
+                )
+            ],
+        )
     base = if_match()
     if base is not None and base != existing.version_id:
         raise FhirError(
@@ -231,7 +277,7 @@ def update_response(response_id: str) -> Answer:
             f"If-Match: version {base} is stale; the current version is {existing.version_id}.",
             code="conflict",
         )
-    target = _target(resource, actor)
+    target = _target(resource, actor, definition)
     if existing.encounter_id != target.encounter.id:
         raise FhirError(
             400,
@@ -244,7 +290,7 @@ def update_response(response_id: str) -> Answer:
             ],
         )
     answers = response_answers(resource, target.definition)
-    row = _store_response(target, answers, existing, base)
+    row = _store_response(actor, target, answers, existing, base)
     return prefer_return(row, 200)
 
 

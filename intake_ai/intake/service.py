@@ -14,7 +14,7 @@ from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.intake import INTAKE
 from fhir_mappings.extraction import derived_id
 from fhir_mappings.response import answers_of
-from intake_ai import audit
+from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, Conflict, InvalidInput
 from intake_ai.forms import records as form_records
@@ -71,6 +71,9 @@ def _supervisors(clinician_id: int) -> tuple[str, ...]:
 def _store_consent(
     client: Client, actor: Actor, status: str, research: bool, source: str | None
 ) -> StoredResource:
+    # Every path that creates, activates or reverses a Consent passes here: whatever called
+    # it, the decision is the clinician of record's own (never an integrator's token).
+    access.require_consent_decider(actor, client.id)
     facts = ConsentFacts(
         consent_id=consent_id(client.id),
         status=status,
@@ -198,8 +201,6 @@ def record_consent_declined(actor: Actor, client_id: int) -> None:
 
     (Agreement is recorded by completing the intake form, items 19 and 20, with its answers.)
     """
-    from intake_ai import access
-
     access.require_clinician_of_record(actor, client_id)
     client = session().get(Client, client_id)
     assert client is not None

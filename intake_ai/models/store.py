@@ -97,7 +97,8 @@ class StoredResource(Base):
     version_id: Mapped[int] = mapped_column(Integer)
     #: True on the newest version of each resource (tombstones included).
     is_current: Mapped[bool] = mapped_column(Boolean)
-    #: A purge leaves a tombstone (no content, no subject) so reads answer 410 Gone.
+    #: A purge leaves a tombstone (no content) so reads answer 410 Gone; it keeps the
+    #: client, so only a reader who could have seen the record hears that it was there.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("intake_client.id"))
     encounter_id: Mapped[int | None] = mapped_column(Integer)

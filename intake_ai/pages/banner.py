@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from intake_ai.auth.actors import page_actor
 from intake_ai.risk.flag_views import open_flag_views
 
 
@@ -15,6 +16,7 @@ def show_banner_for(client_id: int) -> None:
 def client_flags() -> list[object]:
     """Open flags of the client this page belongs to, "review now" first."""
     client_id = g.get("intake_banner_client")
-    if client_id is None:
+    viewer = page_actor()
+    if client_id is None or viewer is None:
         return []
-    return list(open_flag_views(client_id))
+    return list(open_flag_views(client_id, viewer))

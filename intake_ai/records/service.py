@@ -7,7 +7,7 @@ from typing import Any
 
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.errors import AccessDenied, NotFound
+from intake_ai.errors import AccessDenied, Gone, NotFound
 from intake_ai.models import Client, Encounter, StoredResource
 from intake_ai.pages.banner import show_banner_for
 from intake_ai.store import resources as resource_store
@@ -39,8 +39,9 @@ def open_record(
     if row is None:
         raise NotFound("No such record.")
     if row.deleted:
-        from intake_ai.errors import Gone
-
+        # Removed: said only to whoever could have opened it (the tombstone keeps the client).
+        if row.client_id is None or not access.can_view_client(actor, row.client_id):
+            raise NotFound("No such record.")
         raise Gone("This record was removed for good; only the audit entry remains.")
     client = _client_of(row)
     if for_change:
@@ -48,11 +49,7 @@ def open_record(
     else:
         access.require_view_client(actor, client.id)
     audit.record("read", row.reference, client_id=client.id)
-    show_banner_for(client.id)
-    encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
-    return Record(
-        row, resource_store.load(row), client, encounter, access.sees_free_text(actor, client.id)
-    )
+    return _record(actor, row, client)
 
 
 def history(actor: Actor, resource_type: str, resource_id: str) -> list[StoredResource]:
@@ -74,8 +71,12 @@ def open_version(actor: Actor, resource_type: str, resource_id: str, version_id:
     client = _client_of(row)
     access.require_view_client(actor, client.id)
     audit.record("vread", f"{row.reference}/_history/{version_id}", client_id=client.id)
+    return _record(actor, row, client)
+
+
+def _record(actor: Actor, row: StoredResource, client: Client) -> Record:
+    """The record as this actor is shown it: a supervisor's copy holds no unshared free text."""
     show_banner_for(client.id)
     encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
-    return Record(
-        row, resource_store.load(row), client, encounter, access.sees_free_text(actor, client.id)
-    )
+    resource = access.shown_to(actor, resource_store.load(row))
+    return Record(row, resource, client, encounter, access.sees_free_text(actor, client.id))

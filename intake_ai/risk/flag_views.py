@@ -7,6 +7,8 @@ from typing import Any
 
 from fhir_mappings.definitions.risk import flag_kind
 from fhir_mappings.flags import acknowledgement
+from intake_ai import access
+from intake_ai.auth.actors import Actor
 from intake_ai.risk.flag_records import open_flags
 
 CODE_DISPLAY = {"review-now": "Review now", "this-session": "This session", "info": "Info"}
@@ -50,5 +52,6 @@ def flag_view(resource: dict[str, Any]) -> FlagView:
     )
 
 
-def open_flag_views(client_id: int) -> list[FlagView]:
-    return [flag_view(f) for f in open_flags(client_id)]
+def open_flag_views(client_id: int, viewer: Actor) -> list[FlagView]:
+    """The client's open flags as ``viewer`` may see them (a supervisor: no typed reasons)."""
+    return [flag_view(access.shown_to(viewer, f)) for f in open_flags(client_id)]

@@ -231,32 +231,34 @@ def save_all(
 def purge(resource_type: str, resource_id: str, *, author_id: int | None = None) -> int:
     """Remove every version for good, leaving a content-free tombstone (reads answer 410).
 
+    The tombstone keeps the client the record belonged to (an index column, no content):
+    only a caller who could have read the record is told it was removed; to everyone else
+    it was never there.
+
     Returns how many versions were removed.
     """
     db = session()
-    removed = (
-        db.execute(
-            delete(StoredResource)
-            .where(
-                StoredResource.resource_type == resource_type,
-                StoredResource.resource_id == resource_id,
-            )
-            .returning(StoredResource.version_id)
-            .execution_options(synchronize_session=False)
+    removed = db.execute(
+        delete(StoredResource)
+        .where(
+            StoredResource.resource_type == resource_type,
+            StoredResource.resource_id == resource_id,
         )
-        .scalars()
-        .all()
-    )
+        .returning(StoredResource.version_id, StoredResource.client_id)
+        .execution_options(synchronize_session=False)
+    ).all()
     if not removed:
         raise NotFound(f"{resource_type}/{resource_id} does not exist")
+    client_id = next((client for _version, client in removed if client is not None), None)
     db.expire_all()
     db.add(
         StoredResource(
             resource_type=resource_type,
             resource_id=resource_id,
-            version_id=max(removed) + 1,
+            version_id=max(version for version, _client in removed) + 1,
             is_current=True,
             deleted=True,
+            client_id=client_id,
             last_updated=utcnow(),
             author_id=author_id,
             content=None,
