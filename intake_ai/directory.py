@@ -44,6 +44,7 @@ def create_user(
     password: str | None,
     *,
     password_policy: bool = True,
+    must_change_password: bool = False,
 ) -> User:
     """A new user, with a password checked against the policy (``auth/passwords.py``).
 
@@ -59,6 +60,7 @@ def create_user(
     if password is not None:
         if password_policy:
             require_acceptable_password(password, username, [display_name])
+        user.must_change_password = must_change_password
         user.set_password(password, current_app.config["INTAKE_AI_PASSWORD_HASH_METHOD"])
     db.add(user)
     db.flush()

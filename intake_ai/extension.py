@@ -121,6 +121,7 @@ def _install_csrf(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, *, own_login: bool) -> None:
+    from intake_ai.accounts.routes import bp as accounts_bp
     from intake_ai.auth.routes import bp as auth_bp
     from intake_ai.clients.routes import bp as clients_bp
     from intake_ai.fhir_api.routes import bp as fhir_bp
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     app.register_blueprint(web_bp, url_prefix=prefix)
     if own_login:
         app.register_blueprint(auth_bp, url_prefix=prefix)
-    for bp in (clients_bp, intake_bp, sessions_bp, records_bp, risk_bp, supervision_bp):
+    pages = (clients_bp, intake_bp, sessions_bp, records_bp, risk_bp, supervision_bp, accounts_bp)
+    for bp in pages:
         app.register_blueprint(bp, url_prefix=prefix)
     app.register_blueprint(fhir_bp, url_prefix=app.config["INTAKE_AI_FHIR_BASE"].rstrip("/"))

@@ -74,3 +74,73 @@ def test_cli_create_user_refuses_a_password_holding_the_username(runner) -> None
         args=["create-user", "maria", "--role", "clinician", "--password", "maria-lantern-91"]
     )
     assert result.exit_code == 1 and "username" in result.output
+
+
+def test_cli_set_password_applies_the_policy(app, runner, make) -> None:
+    make.user("clinician", "dr-a")
+    weak = runner.invoke(args=["set-password", "dr-a", "--password", "iloveyou123"])
+    assert weak.exit_code == 1 and "at least 12" in weak.output
+    common = runner.invoke(args=["set-password", "dr-a", "--password", "password123456"])
+    assert common.exit_code == 1 and "common" in common.output
+    with app.app_context():
+        assert session().scalars(select(User)).one().check_password(PASSWORD)
+    ok = runner.invoke(args=["set-password", "dr-a", "--password", GOOD])
+    assert ok.exit_code == 0, ok.output
+    with app.app_context():
+        assert session().scalars(select(User)).one().check_password(GOOD)
+
+
+def test_admin_reset_applies_the_policy_at_the_field(app, client, auth, make) -> None:
+    make.user("admin", "root")
+    make.user("clinician", "dr-a")
+    with app.app_context():
+        target = session().scalars(select(User).where(User.username == "dr-a")).one().id
+    auth.login("root")
+    answer = client.post(
+        f"/admin/users/{target}/password", data={"how": "typed", "password": "password1234"}
+    )
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert 'id="password-error">This is a very common password.' in page
+    with app.app_context():
+        user = session().get(User, target)
+        assert user is not None and user.check_password(PASSWORD)
+        assert not user.must_change_password
+
+
+def test_admin_new_user_with_a_typed_weak_password_is_refused(app, client, auth, make) -> None:
+    make.user("admin", "root")
+    auth.login("root")
+    answer = client.post(
+        "/admin/users/new",
+        data={
+            "username": "newbie",
+            "display_name": "New Bie",
+            "role": "clinician",
+            "supervisor": "",
+            "sign_in": "typed",
+            "password": "newbie-2026-x",
+        },
+    )
+    assert answer.status_code == 400
+    assert "Do not put your username in the password." in answer.get_data(as_text=True)
+    with app.app_context():
+        assert session().scalars(select(User).where(User.username == "newbie")).first() is None
+
+
+def test_changing_your_own_password_applies_the_policy(app, client, auth, make) -> None:
+    make.user("clinician", "dr-a")
+    auth.login("dr-a")
+    answer = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "short-pw",
+            "confirm": "short-pw",
+        },
+    )
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert 'id="new_password-error">Use at least 12 characters (this has 8).' in page
+    with app.app_context():
+        assert session().scalars(select(User)).one().check_password(PASSWORD)
