@@ -1,9 +1,9 @@
-"""``flask`` commands: users, tokens, clients, schema, demo data (and, later, export/import)."""
+"""``flask`` commands: users, tokens, clients, schema, demo data, export and import."""
 
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,11 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from intake_ai.auth.scopes import ScopeError
-from intake_ai.auth.tokens import issue_token
 from intake_ai.demo.seed import DEMO_PASSWORD
 from intake_ai.errors import InvalidInput, NotFound
 from intake_ai.models import Role
 from intake_ai.store import migrate
-from intake_ai.store.database import transaction, utcnow
+from intake_ai.store.database import transaction
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -47,6 +46,7 @@ def upgrade_command(revision: str) -> None:
 @click.option("--display-name", help="Name shown on pages (defaults to the username).")
 @click.option("--password", help="Sign-in password (asked for if omitted).")
 @click.option("--no-password", is_flag=True, help="No sign-in (API-only or host-login users).")
+@click.option("--temporary", is_flag=True, help="The user must change it at first sign-in.")
 def create_user_command(
     username: str,
     role: str,
@@ -54,9 +54,10 @@ def create_user_command(
     display_name: str | None,
     password: str | None,
     no_password: bool,
+    temporary: bool,
 ) -> None:
     """Create a user with a role (clinician, supervisor, admin, integrator)."""
-    from intake_ai import directory
+    from intake_ai.accounts import service
 
     if supervisor and role != Role.CLINICIAN.value:
         raise click.BadParameter("only a clinician has a supervisor", param_hint="--supervisor")
@@ -64,14 +65,89 @@ def create_user_command(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with transaction():
-            user = directory.create_user(
-                username, display_name or username, Role(role), None if no_password else password
+            user = service.create_user(
+                service.CommandLine(),
+                username,
+                display_name or username,
+                Role(role),
+                None if no_password else password,
+                supervisor=supervisor,
+                temporary=temporary and not no_password,
             )
-            if supervisor:
-                directory.assign_supervisor(directory.find_user(supervisor), user)
     except (InvalidInput, NotFound) as error:
         raise _fail(error) from error
     click.echo(f"created {role} {username!r} (id {user.id})")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("username")
+@click.option("--password", help="The new password (asked for if omitted).")
+@click.option("--temporary", is_flag=True, help="The user must change it at next sign-in.")
+def set_password_command(username: str, password: str | None, temporary: bool) -> None:
+    """Set a user's password (the password policy applies)."""
+    from intake_ai.accounts import service
+
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction():
+            operator = service.CommandLine()
+            user = service.find_user(operator, username)
+            service.reset_password(operator, user, password, temporary=temporary)
+    except (InvalidInput, NotFound) as error:
+        raise _fail(error) from error
+    must = "; it must be changed at next sign-in" if temporary else ""
+    click.echo(f"password of {username!r} is set{must}")
+
+
+def _set_active(username: str, active: bool) -> None:
+    from intake_ai.accounts import service
+
+    try:
+        with transaction():
+            operator = service.CommandLine()
+            user = service.find_user(operator, username)
+            service.set_active(operator, user, active)
+            live = service.live_token_count(user)
+    except (InvalidInput, NotFound) as error:
+        raise _fail(error) from error
+    if active:
+        click.echo(f"{username!r} is active; {live} unrevoked, unexpired token(s) work again")
+    else:
+        click.echo(
+            f"{username!r} is inactive; their {live} unrevoked, unexpired token(s) are not "
+            "revoked but stop working while the user is inactive (revoke-token ID ends one)"
+        )
+
+
+@click.command("deactivate-user")
+@with_appcontext
+@click.argument("username")
+def deactivate_user_command(username: str) -> None:
+    """Stop a user signing in; their tokens stop working too, while they are inactive."""
+    _set_active(username, False)
+
+
+@click.command("reactivate-user")
+@with_appcontext
+@click.argument("username")
+def reactivate_user_command(username: str) -> None:
+    """Let a deactivated user sign in again (their unrevoked tokens work again)."""
+    _set_active(username, True)
+
+
+class ExpiryDays(click.ParamType):
+    """A whole number of days, or ``never`` (which must be asked for explicitly)."""
+
+    name = "days|never"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) or value == "never":
+            return value
+        if isinstance(value, str) and value.isdigit() and int(value) >= 1:
+            return int(value)
+        self.fail(f"{value!r} is neither a number of days (1 or more) nor 'never'", param, ctx)
 
 
 @click.command("create-token")
@@ -85,25 +161,93 @@ def create_user_command(
     help="SMART scope, e.g. system/Observation.read or system/*.read (repeatable).",
 )
 @click.option("--label", help="What the token is for (defaults to the username).")
-@click.option("--expires-days", type=click.IntRange(min=1), help="Expire after N days.")
+@click.option(
+    "--expires-days",
+    type=ExpiryDays(),
+    help="Expire after N days (default INTAKE_AI_TOKEN_DAYS, 90), or 'never'.",
+)
 def create_token_command(
-    username: str, scopes: tuple[str, ...], label: str | None, expires_days: int | None
+    username: str, scopes: tuple[str, ...], label: str | None, expires_days: int | str | None
 ) -> None:
     """Issue an API bearer token acting for USERNAME; the token is printed once."""
-    from intake_ai import directory
+    from intake_ai.accounts import api_tokens, service
 
     flat = [part for scope in scopes for part in scope.split()]
-    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
     try:
         with transaction():
-            user = directory.find_user(username)
-            _row, secret = issue_token(user, label or username, flat, expires)
+            days = (
+                None
+                if expires_days == "never"
+                else int(expires_days)
+                if expires_days is not None
+                else api_tokens.default_days()
+            )
+            operator = service.CommandLine()
+            user = service.find_user(operator, username)
+            row, secret = api_tokens.issue(operator, user, label or username, flat, days)
+            expires = f"expires {row.expires_at:%Y-%m-%d %H:%M} UTC" if row.expires_at else ""
     except ScopeError as error:
         raise click.BadParameter(str(error), param_hint="--scope") from error
-    except NotFound as error:
+    except (InvalidInput, NotFound) as error:
         raise _fail(error) from error
     click.echo(secret)
+    click.echo(f"Token {row.id}, {expires or 'never expires'}.", err=True)
     click.echo("Store this token now: it is not kept and cannot be shown again.", err=True)
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
+
+
+@click.command("list-tokens")
+@with_appcontext
+@click.option("--user", "username", help="Only this user's tokens.")
+def list_tokens_command(username: str | None) -> None:
+    """List API tokens (never their secrets): user, name, scopes, dates (UTC), status."""
+    from intake_ai.accounts import api_tokens, service
+
+    try:
+        with transaction():
+            operator = service.CommandLine()
+            user = service.find_user(operator, username) if username else None
+            rows = api_tokens.list_tokens(operator, user)
+            lines = [
+                "\t".join(
+                    [
+                        str(row.token.id),
+                        row.token.user.username,
+                        row.token.name,
+                        row.token.scopes,
+                        _when(row.token.created_at),
+                        _when(row.token.expires_at) if row.token.expires_at else "never",
+                        _when(row.token.last_used_at),
+                        _when(row.token.revoked_at),
+                        row.status,
+                    ]
+                )
+                for row in rows
+            ]
+    except NotFound as error:
+        raise _fail(error) from error
+    click.echo("id\tuser\tname\tscopes\tcreated\texpires\tlast used\trevoked\tstatus")
+    for line in lines:
+        click.echo(line)
+
+
+@click.command("revoke-token")
+@with_appcontext
+@click.argument("token_id", type=click.IntRange(min=1))
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token for good (its id is in list-tokens)."""
+    from intake_ai.accounts import api_tokens, service
+
+    try:
+        with transaction():
+            token = api_tokens.revoke(service.CommandLine(), token_id)
+            name, owner = token.name, token.user.username
+    except (InvalidInput, NotFound) as error:
+        raise _fail(error) from error
+    click.echo(f"revoked token {token_id} ({name!r} of {owner!r})")
 
 
 @click.command("create-client")
@@ -209,7 +353,12 @@ def _progress(label: str, total: int) -> Any:
 COMMANDS = [
     upgrade_command,
     create_user_command,
+    set_password_command,
+    deactivate_user_command,
+    reactivate_user_command,
     create_token_command,
+    list_tokens_command,
+    revoke_token_command,
     create_client_command,
     seed_demo_command,
     export_command,

@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_AI_VALIDATE_STORED": False,
     #: werkzeug password hashing method (scrypt; tests use a cheaper one).
     "INTAKE_AI_PASSWORD_HASH_METHOD": "scrypt",
+    #: Days an API token lives unless its issuer asks otherwise (``create-token
+    #: --expires-days N``, or ``never``, which must be said explicitly).
+    "INTAKE_AI_TOKEN_DAYS": 90,
     #: Free-text limits: any longer answer is refused with a field message.
     "INTAKE_AI_MAX_TEXT": 2000,
 }

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from fhir_mappings.people import encounter_resource, patient_resource, practitioner_resource
+from intake_ai.auth.passwords import require_acceptable_password
 from intake_ai.errors import InvalidInput, NotFound
 from intake_ai.models import (
     CareAssignment,
@@ -36,7 +37,20 @@ def find_user(username: str) -> User:
     return user
 
 
-def create_user(username: str, display_name: str, role: Role, password: str | None) -> User:
+def create_user(
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str | None,
+    *,
+    password_policy: bool = True,
+    must_change_password: bool = False,
+) -> User:
+    """A new user, with a password checked against the policy (``auth/passwords.py``).
+
+    ``password_policy=False`` is for clearly fake data only (the demo seeder, whose one
+    shared password is printed for everyone to use).
+    """
     db = session()
     if db.scalars(select(User).where(User.username == username)).first() is not None:
         raise InvalidInput({"username": [f"{username!r} is already taken"]})
@@ -44,8 +58,9 @@ def create_user(username: str, display_name: str, role: Role, password: str | No
         raise InvalidInput({"username": ["must be 1 to 80 characters"]})
     user = User(username=username, display_name=display_name or username, role=role)
     if password is not None:
-        if len(password) < 8:
-            raise InvalidInput({"password": ["must be at least 8 characters"]})
+        if password_policy:
+            require_acceptable_password(password, username, [display_name])
+        user.must_change_password = must_change_password
         user.set_password(password, current_app.config["INTAKE_AI_PASSWORD_HASH_METHOD"])
     db.add(user)
     db.flush()

@@ -121,6 +121,7 @@ def _install_csrf(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, *, own_login: bool) -> None:
+    from intake_ai.accounts.routes import bp as accounts_bp
     from intake_ai.audit_trail.routes import bp as audit_trail_bp
     from intake_ai.auth.routes import bp as auth_bp
     from intake_ai.clients.routes import bp as clients_bp
@@ -139,6 +140,6 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     if own_login:
         app.register_blueprint(auth_bp, url_prefix=prefix)
     pages = (clients_bp, intake_bp, sessions_bp, records_bp, risk_bp, supervision_bp)
-    for bp in (*pages, audit_trail_bp):
+    for bp in (*pages, accounts_bp, audit_trail_bp):
         app.register_blueprint(bp, url_prefix=prefix)
     app.register_blueprint(fhir_bp, url_prefix=app.config["INTAKE_AI_FHIR_BASE"].rstrip("/"))

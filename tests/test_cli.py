@@ -52,7 +52,7 @@ def test_create_user_errors(runner) -> None:
     )
     assert no_sup.exit_code == 1 and "no user named 'ghost'" in no_sup.output
     short = runner.invoke(args=["create-user", "y", "--role", "clinician", "--password", "short"])
-    assert short.exit_code == 1 and "at least 8" in short.output
+    assert short.exit_code == 1 and "at least 12" in short.output
     runner.invoke(args=["create-user", "z", "--role", "admin", "--no-password"])
     twice = runner.invoke(args=["create-user", "z", "--role", "admin", "--no-password"])
     assert twice.exit_code == 1 and "already taken" in twice.output

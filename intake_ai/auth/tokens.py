@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from intake_ai.auth.actors import Actor
@@ -47,6 +47,37 @@ _BY_DIGEST = (
     .options(joinedload(ApiToken.user))
     .where(ApiToken.token_hash == bindparam("digest"))
 )
+
+
+#: How stale ``last_used_at`` may get: a busy token costs one UPDATE a minute, not one a call.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+#: Built once. The condition repeats the staleness test in the database, so two calls that
+#: both saw a stale time write once (the second finds the row already fresh).
+_TOUCH = (
+    update(ApiToken)
+    .where(
+        ApiToken.id == bindparam("token_id"),
+        or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < bindparam("stale_before")),
+    )
+    .values(last_used_at=bindparam("now"))
+)
+
+
+def note_use(token: ApiToken) -> None:
+    """Record the call's time on the token, at most once a minute.
+
+    A single UPDATE on the session's connection: it commits (or rolls back) with the
+    request's work and its audit entry, and costs nothing on the calls in between. Call it
+    right before the request's own work (after anything that commits on its own).
+    """
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    session().connection().execute(
+        _TOUCH,
+        {"token_id": token.id, "stale_before": now - LAST_USED_RESOLUTION, "now": now},
+    )
 
 
 def authenticate(authorization: str | None) -> Actor | None:

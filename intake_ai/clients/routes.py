@@ -78,12 +78,5 @@ def admin_purge() -> Response:
     record_id = request.args.get("id", "").strip()
     if kind not in ("QuestionnaireResponse", "Observation", "Flag", "Consent") or not record_id:
         flash("Give the record's type and id.")
-        return redirect(url_for(".admin_home"))
+        return redirect(url_for("intake_accounts.admin_home"))
     return redirect(url_for("intake_records.purge", resource_type=kind, resource_id=record_id))
-
-
-@bp.route("/admin")
-def admin_home() -> str:
-    with transaction():
-        users = service.users_for_admin(current_actor())
-    return render_template("intake_ai/clients/admin.html", users=users)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from intake_ai import access, audit, directory
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, NotFound
-from intake_ai.models import CareAssignment, Client, Encounter, EncounterKind, Role, User
+from intake_ai.models import CareAssignment, Client, Encounter, EncounterKind, Role
 from intake_ai.pages.banner import show_banner_for
 from intake_ai.store.database import session
 
@@ -93,10 +93,3 @@ def client_encounters(client_id: int) -> list[Encounter]:
             select(Encounter).where(Encounter.client_id == client_id).order_by(Encounter.start)
         )
     )
-
-
-def users_for_admin(actor: Actor) -> list[User]:
-    if not access.is_admin(actor):
-        raise AccessDenied("User administration is for admins.")
-    audit.record("search-type", "User", detail="user list")
-    return list(session().scalars(select(User).order_by(User.role, User.username)))

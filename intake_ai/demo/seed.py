@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 
@@ -47,21 +48,20 @@ def _fake_name(rng: random.Random, number: int) -> str:
 
 
 def _create_staff(password: str) -> list[tuple[str, str]]:
+    # The password policy is not applied: these are fake people whose one shared password
+    # is printed for everyone to use, so it protects nothing.
+    staff = partial(directory.create_user, password=password, password_policy=False)
     logins: list[tuple[str, str]] = []
     for username in CLINICIANS:
-        directory.create_user(
-            username, f"Dr {username.split('-')[-1]} Demo", Role.CLINICIAN, password
-        )
+        staff(username, f"Dr {username.split('-')[-1]} Demo", Role.CLINICIAN)
         logins.append((username, Role.CLINICIAN.value))
     for username, supervisees in SUPERVISORS.items():
-        supervisor = directory.create_user(
-            username, f"Supervisor {username[-1]} Demo", Role.SUPERVISOR, password
-        )
+        supervisor = staff(username, f"Supervisor {username[-1]} Demo", Role.SUPERVISOR)
         for clinician in supervisees:
             directory.assign_supervisor(supervisor, directory.find_user(clinician))
         logins.append((username, Role.SUPERVISOR.value))
-    directory.create_user("demo-admin", "Admin Demo", Role.ADMIN, password)
-    directory.create_user("demo-integrator", "EHR integration (demo)", Role.INTEGRATOR, password)
+    staff("demo-admin", "Admin Demo", Role.ADMIN)
+    staff("demo-integrator", "EHR integration (demo)", Role.INTEGRATOR)
     logins += [("demo-admin", Role.ADMIN.value), ("demo-integrator", Role.INTEGRATOR.value)]
     return logins
 

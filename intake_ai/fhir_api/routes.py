@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from intake_ai.auth.actors import current_actor
-from intake_ai.auth.tokens import authenticate
+from intake_ai.auth.tokens import authenticate, note_use
 from intake_ai.fhir_api import (
     audit_events,
     errors,
@@ -54,6 +54,8 @@ def _authenticate() -> None:
         )
 
     publish_once()
+    if actor.token is not None:
+        note_use(actor.token)  # after publishing, which commits on its own
 
 
 @bp.after_request

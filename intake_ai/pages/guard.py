@@ -66,8 +66,17 @@ def secure_headers(response: BaseResponse) -> BaseResponse:
     return response
 
 
+#: The one page open to someone whose password must change (after an admin's reset).
+PASSWORD_CHANGE_ENDPOINT = "intake_accounts.change_password"  # noqa: S105
+
+
 def _require_sign_in() -> BaseResponse | None:
-    if page_actor() is not None:
+    actor = page_actor()
+    if actor is not None:
+        # Checked on the intake_ai user, so it holds for the module's own sign-in and for
+        # a host's current_user alike.
+        if actor.user.must_change_password and request.endpoint != PASSWORD_CHANGE_ENDPOINT:
+            return redirect(url_for(PASSWORD_CHANGE_ENDPOINT))
         return None
     if current_app.extensions["intake_ai"].own_login:
         return redirect(url_for("intake_auth.login", next=request.full_path.rstrip("?")))
@@ -152,7 +161,9 @@ def home() -> BaseResponse:
         return redirect(url_for("intake_supervision.dashboard"))
     if actor.role is Role.CLINICIAN:
         return redirect(url_for("intake_clients.caseload"))
-    return redirect(url_for("intake_clients.admin_home"))
+    if actor.role is Role.ADMIN:
+        return redirect(url_for("intake_accounts.admin_home"))
+    return redirect(url_for("intake_accounts.account"))
 
 
 @assets.route("/intake-ai-vendor/plotly.min.js")

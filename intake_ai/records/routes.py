@@ -149,7 +149,7 @@ def purge(resource_type: str, resource_id: str) -> str | tuple[str, int] | Respo
                 "Only the audit entry remains."
             )
             if access.is_admin(actor):
-                return redirect(url_for("intake_clients.admin_home"))
+                return redirect(url_for("intake_accounts.admin_home"))
             return redirect(url_for("intake_clients.client_page", client_id=client_id))
     return render_template(
         "intake_ai/records/purge.html",
