@@ -67,9 +67,11 @@ def _record_page(row: StoredResource, client_id: int | None) -> str:
 def history(resource_type: str, resource_id: str) -> str:
     with transaction():
         entries = version_history(current_actor(), resource_type, resource_id)
+    newest = entries[0].row
     return render_template(
         "intake_ai/records/history.html",
         entries=entries,
+        back=_came_from(_record_page(newest, newest.client_id)),
         resource_type=resource_type,
         resource_id=resource_id,
     )
