@@ -21,10 +21,13 @@ from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
 
 
+NOT_RECORDED = "not recorded"
+
+
 @dataclass(frozen=True)
 class VersionEntry:
     row: StoredResource
-    #: Who saved this version ("the module" for versions it wrote itself, e.g. rescoring).
+    #: Who saved this version ("not recorded" when unknown, e.g. after an import).
     author: str
     reason: str | None
     #: A reason was given but this reader does not see free text.
@@ -99,7 +102,7 @@ def version_history(actor: Actor, resource_type: str, resource_id: str) -> list[
     previous: dict[str, Any] | None = None
     for row in reversed(rows):  # oldest first, to compare each with the one before
         resource = resource_store.load(row) if row.content is not None else None
-        author = authors.get(row.author_id, "—") if row.author_id is not None else "the module"
+        author = authors.get(row.author_id, NOT_RECORDED) if row.author_id else NOT_RECORDED
         if resource is None:
             entries.append(VersionEntry(row, author, None, False))
             continue
