@@ -122,16 +122,20 @@ def test_history_shows_author_time_reason_and_a_readable_diff(app, client, noted
     assert "{" not in rows["2"] and "dpw-" not in rows["2"]  # words, never JSON or codes
 
 
-def test_history_of_an_entered_in_error_note_shows_why(client, noted) -> None:
+def test_history_of_an_entered_in_error_note_shows_why(app, client, noted) -> None:
     _client_id, note_id = noted
+    _edit(client, note_id, REASON, **{"days-per-week": "dpw-5-6"})
     client.post(
         f"/records/QuestionnaireResponse/{note_id}/entered-in-error",
         data={"reason": "Recorded for the wrong session"},
     )
     page = client.get(f"/records/QuestionnaireResponse/{note_id}/history").get_data(as_text=True)
-    latest = _history_rows(page)["2"]
-    assert "Recorded for the wrong session" in latest
-    assert "Status: completed → entered-in-error" in latest
+    latest = _history_rows(page)["3"]
+    assert "Recorded for the wrong session" in latest and REASON not in latest
+    assert "Status: amended → entered-in-error" in latest
+    # The edit's reason stays with the version it explains, not the ones after it.
+    marked = _versions(app, note_id)[-1]
+    assert EXT_CHANGE_REASON not in [e["url"] for e in marked["extension"]]
 
 
 def test_a_supervisor_sees_that_a_reason_was_given_not_its_text(client, noted, auth) -> None:

@@ -20,7 +20,6 @@ from intake_ai.records import service
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
 
-
 NOT_RECORDED = "not recorded"
 
 
