@@ -42,6 +42,10 @@ class Effort:
         return round(height / viewport, 1)
 
     def report(self, path: str) -> str:
-        line = f"{path}: {self.clicks} clicks, {self.keystrokes} keystrokes"
+        line = f"{path}: {_count(self.clicks, 'click')}, {_count(self.keystrokes, 'keystroke')}"
         self.log.append(line)
         return line
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
