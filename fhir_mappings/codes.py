@@ -45,6 +45,8 @@ EXT_ITEM_SOURCE = f"{EXTENSION_BASE}/item-source"
 EXT_FLAG_ACK = f"{EXTENSION_BASE}/flag-acknowledgement"
 EXT_ANNOTATION_SHARED = f"{EXTENSION_BASE}/annotation-shared-for-supervision"
 EXT_ENTERED_IN_ERROR_REASON = f"{EXTENSION_BASE}/entered-in-error-reason"
+#: Why a clinician edited a stored response: on the version the edit created.
+EXT_CHANGE_REASON = f"{EXTENSION_BASE}/change-reason"
 
 #: Resource types the module stores and serves.
 SERVED_RESOURCE_TYPES = (

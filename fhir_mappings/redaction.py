@@ -3,9 +3,9 @@ where the clinician shared it.
 
 Free text is what a person typed: free-text answers (``valueString``), notes a person wrote
 (``Observation.note`` with an author: annotations, an override's reason), the reason of a
-flag raised by hand, an acknowledgement's note and an entered-in-error reason. An item or
-annotation marked shared for supervision keeps its text, and so does text the reader wrote
-themselves. A copy that lost anything says so in ``meta.security`` (REDACTED).
+flag raised by hand, an acknowledgement's note, an edit's reason and an entered-in-error
+reason. An item or annotation marked shared for supervision keeps its text, and so does text
+the reader wrote themselves. A copy that lost anything says so in ``meta.security`` (REDACTED).
 
 Pure: the same rule for the pages and the API.
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 from fhir_mappings.codes import (
     EXT_ANNOTATION_SHARED,
+    EXT_CHANGE_REASON,
     EXT_ENTERED_IN_ERROR_REASON,
     EXT_FLAG_ACK,
     FLAG_DETAIL,
@@ -46,7 +47,7 @@ def redact_free_text(resource: dict[str, Any], viewer: str | None = None) -> dic
     ``viewer``: the reader's reference ("Practitioner/3"): what they wrote stays.
     """
     redacted = copy.deepcopy(resource)
-    removed = _entered_in_error_reason(redacted)
+    removed = _typed_reasons(redacted)
     kind = redacted.get("resourceType")
     if kind == "QuestionnaireResponse" and "item" in redacted:
         redacted["item"], lost = _items(redacted["item"])
@@ -64,9 +65,13 @@ def redact_free_text(resource: dict[str, Any], viewer: str | None = None) -> dic
     return redacted
 
 
-def _entered_in_error_reason(resource: dict[str, Any]) -> bool:
+#: Reasons a clinician types about a record: why it was edited, why it is entered in error.
+TYPED_REASONS = frozenset({EXT_ENTERED_IN_ERROR_REASON, EXT_CHANGE_REASON})
+
+
+def _typed_reasons(resource: dict[str, Any]) -> bool:
     extensions = resource.get("extension", [])
-    kept = [e for e in extensions if e.get("url") != EXT_ENTERED_IN_ERROR_REASON]
+    kept = [e for e in extensions if e.get("url") not in TYPED_REASONS]
     if len(kept) == len(extensions):
         return False
     if kept:

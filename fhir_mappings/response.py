@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_mappings.codes import DATA_ABSENT_EXTENSION, LOCAL_SYSTEM
+from fhir_mappings.codes import DATA_ABSENT_EXTENSION, EXT_CHANGE_REASON, LOCAL_SYSTEM
 from fhir_mappings.definitions.answers import Answer, Answers
 from fhir_mappings.definitions.model import Definition, Item
 from fhir_mappings.questionnaire import questionnaire_canonical
@@ -36,6 +36,9 @@ class ResponseContext:
     author: str  # "Practitioner/3"
     source: str  # "Patient/1": the client answered
     authored: str  # FHIR dateTime
+    #: Why an edit changed the answers: stored with that version (an extension), absent on
+    #: a first version and on API updates.
+    change_reason: str | None = None
 
 
 def _answer_value(item: Item, value: Any) -> dict[str, Any]:
@@ -83,11 +86,26 @@ def build_response(
         "author": {"reference": context.author},
         "source": {"reference": context.source},
     }
+    if context.change_reason:
+        response = {
+            "resourceType": "QuestionnaireResponse",
+            "id": context.response_id,
+            "extension": [{"url": EXT_CHANGE_REASON, "valueString": context.change_reason}],
+            **response,
+        }
     if context.encounter:
         response["encounter"] = {"reference": context.encounter}
     if items:
         response["item"] = items
     return response
+
+
+def change_reason_of(resource: dict[str, Any]) -> str | None:
+    """The reason stored with this version of a response, if an edit gave one."""
+    for extension in resource.get("extension") or []:
+        if extension.get("url") == EXT_CHANGE_REASON:
+            return str(extension.get("valueString", ""))
+    return None
 
 
 @dataclass

@@ -76,6 +76,13 @@ def submit_intake(client, encounter_id: int, answers: dict[str, Any]) -> Any:  #
     )
 
 
+def field_block(page: str, link_id: str) -> str:
+    """The HTML of a question's own fieldset, as text with the tags kept."""
+    match = re.search(rf'id="q-{re.escape(link_id)}"(.*?)</fieldset>', page, re.S)
+    assert match, f"no question {link_id} on the page"
+    return html.unescape(match.group(1))
+
+
 def field_errors(page: str, link_id: str) -> list[str]:
     """The error messages shown inside a question's own fieldset (or grid row)."""
     match = re.search(rf'id="q-{re.escape(link_id)}"(.*?)(</fieldset>|</tr>)', page, re.S)

@@ -64,6 +64,7 @@ def test_second_editor_on_the_page_gets_a_conflict_message(app, shared_client) -
                 "answers": review_answers(review.get_data(as_text=True)),
                 "action": "save",
                 "base_version": "1",
+                "change_reason": f"{name}: the client corrected the days",
             },
         )
     assert results["dr-a"].status_code == 302

@@ -13,6 +13,7 @@ from flask import render_template
 from fhir_mappings.codes import LOCAL_SYSTEM
 from fhir_mappings.definitions import INTAKE
 from fhir_mappings.definitions.answers import Answer
+from fhir_mappings.definitions.intake import INTAKE_1_0_0, INTAKE_VERSIONS
 from fhir_mappings.definitions.model import Definition, Item
 from fhir_mappings.extraction import ExtractionContext, extract_observations
 from fhir_mappings.questionnaire import build_questionnaire
@@ -29,9 +30,16 @@ def _numbered(definition: Definition) -> list[str]:
     return [item.prefix for item in definition.walk() if item.prefix and item.prefix.isdigit()]
 
 
-def test_intake_has_the_twenty_items_in_six_sections() -> None:
-    assert [s.prefix for s in INTAKE.items] == ["A", "B", "C", "D", "E", "F"]
-    assert _numbered(INTAKE) == [str(n) for n in range(1, 21)]
+def test_intake_has_the_twenty_items_in_six_sections_consent_first() -> None:
+    assert [s.prefix for s in INTAKE.items] == ["F", "A", "B", "C", "D", "E"]
+    # The numbering is each item's identity, not its place on the page.
+    assert sorted(_numbered(INTAKE), key=int) == [str(n) for n in range(1, 21)]
+    assert _numbered(INTAKE)[:2] == ["19", "20"]
+    # The first version asked consent last; it is kept for the responses that answered it.
+    assert [s.prefix for s in INTAKE_1_0_0.items] == ["A", "B", "C", "D", "E", "F"]
+    assert _numbered(INTAKE_1_0_0) == [str(n) for n in range(1, 21)]
+    assert [i.link_id for i in INTAKE.questions()] != [i.link_id for i in INTAKE_1_0_0.questions()]
+    assert {i.link_id for i in INTAKE.questions()} == {i.link_id for i in INTAKE_1_0_0.questions()}
 
 
 def test_every_answer_code_is_in_the_codesystem_and_a_valueset() -> None:
@@ -57,13 +65,13 @@ def test_a_code_with_two_meanings_is_refused() -> None:
 
 def _reworded(text: str) -> Definition:
     days = INTAKE.item("days-per-week")
-    section_a = INTAKE.items[0]
+    section_a = INTAKE.item("section-a")
     children = tuple(
         replace(c, text=text) if c.link_id == days.link_id else c for c in section_a.children
     )
     return replace(
         INTAKE,
-        items=(replace(section_a, children=children), *INTAKE.items[1:]),
+        items=tuple(replace(s, children=children) if s is section_a else s for s in INTAKE.items),
         _index={},
         _parents={},
     )
@@ -104,25 +112,52 @@ def _now():  # type: ignore[no-untyped-def]
     return datetime.now(UTC)
 
 
+CONSENTED = {
+    "question": "consent-record",
+    "operator": "=",
+    "answerCoding": {"system": LOCAL_SYSTEM, "code": "consent-agree"},
+}
+USES_AI = {
+    "question": "tools",
+    "operator": "!=",
+    "answerCoding": {"system": LOCAL_SYSTEM, "code": "tool-none"},
+}
+
+
 def test_skip_logic_is_in_the_questionnaire_as_enable_when() -> None:
     questionnaire = build_questionnaire(INTAKE)
-    section_b = next(i for i in questionnaire["item"] if i["linkId"] == "section-b")
-    assert section_b["enableWhen"] == [
-        {
-            "question": "tools",
-            "operator": "!=",
-            "answerCoding": {"system": LOCAL_SYSTEM, "code": "tool-none"},
-        }
-    ]
-    consent = next(i for i in questionnaire["item"] if i["linkId"] == "section-f")
-    assert "enableWhen" not in consent  # "none" skips *to* consent, never past it
+    sections = {i["linkId"]: i for i in questionnaire["item"] if i["type"] == "group"}
+    # Consent first, asked unconditionally; every other section waits for "I agree".
+    assert [i["linkId"] for i in questionnaire["item"]][:2] == ["preface", "section-f"]
+    assert "enableWhen" not in sections["section-f"]
+    assert sections["section-a"]["enableWhen"] == [CONSENTED]
+    for link_id in ("section-b", "section-c", "section-d", "section-e"):
+        assert sections[link_id]["enableWhen"] == [CONSENTED, USES_AI]
+        assert sections[link_id]["enableBehavior"] == "all"
+    # 1.0.0 asked consent last and never waited for it.
+    old = {i["linkId"]: i for i in build_questionnaire(INTAKE_1_0_0)["item"]}
+    assert old["section-b"]["enableWhen"] == [USES_AI]
+    assert "enableWhen" not in old["section-a"]
+    assert list(old)[-1] == "section-f"
+
+
+def test_a_section_outside_the_gate_must_wait_for_it() -> None:
+    section_a = INTAKE.item("section-a")
+    ungated = replace(section_a, enable_when=())
+    with pytest.raises(ValueError, match="asked after the gate"):
+        replace(
+            INTAKE,
+            items=tuple(ungated if s is section_a else s for s in INTAKE.items),
+            _index={},
+            _parents={},
+        )
 
 
 def test_questionnaire_carries_canonical_url_version_and_extraction_flags() -> None:
     questionnaire = build_questionnaire(INTAKE)
     assert questionnaire["url"].endswith("/Questionnaire/ai-use-intake")
     assert questionnaire["version"] == INTAKE.version
-    tools = questionnaire["item"][1]["item"][0]
+    tools = questionnaire["item"][2]["item"][0]
     assert tools["linkId"] == "tools" and tools["repeats"] is True
     assert {
         "url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
@@ -134,7 +169,7 @@ def test_questionnaire_carries_canonical_url_version_and_extraction_flags() -> N
 #: Fingerprint of the intake's Questionnaire per version. If the test below fails, the
 #: questions changed: give the definition a new version (stored responses keep pointing at
 #: the version they answered), then record the new fingerprint here.
-FINGERPRINTS = {"1.0.0": "a5ec9f3906259c44"}
+FINGERPRINTS = {"1.0.0": "a5ec9f3906259c44", "1.1.0": "140e4e51dfa6b57b"}
 
 
 def _fingerprint(definition: Definition) -> str:
@@ -142,8 +177,10 @@ def _fingerprint(definition: Definition) -> str:
     return hashlib.sha256(json.dumps(questionnaire, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def test_changing_the_questions_requires_a_new_version() -> None:
-    assert FINGERPRINTS.get(INTAKE.version) == _fingerprint(INTAKE), (
+@pytest.mark.parametrize("definition", INTAKE_VERSIONS, ids=lambda d: d.version)
+def test_changing_the_questions_requires_a_new_version(definition: Definition) -> None:
+    # A published version never changes: stored responses are read with it.
+    assert FINGERPRINTS.get(definition.version) == _fingerprint(definition), (
         "The intake's questions changed: bump INTAKE.version and record the new fingerprint."
     )
 

@@ -130,7 +130,9 @@ def test_discuss_first_stores_only_the_consent(app, client, visit) -> None:
     answers = {**FULL_INTAKE, "consent-record": "consent-discuss"}
     answers.pop("consent-terms")
     review = client.post(f"/sessions/{encounter_id}/intake", data={**answers, "action": "review"})
-    assert "Only that answer is stored" in review.get_data(as_text=True).replace("\n", " ")
+    shown = " ".join(review.get_data(as_text=True).split())
+    assert "Only that decision is stored" in shown
+    assert "The other 23 answers are <strong>not</strong> stored" in shown
     submit_intake(client, encounter_id, answers)
     assert count_clinical(app) == {"Consent": 1}
     [consent] = _current(app, "Consent")
@@ -219,6 +221,7 @@ def test_edit_stores_new_versions_and_keeps_history(app, client, visit) -> None:
             "answers": review_answers(review.get_data(as_text=True)),
             "action": "save",
             "base_version": "1",
+            "change_reason": "Client corrected how often they use it",
         },
     )
     assert saved.status_code == 302
@@ -273,7 +276,12 @@ def test_stale_edit_is_refused_with_a_message(app, client, visit) -> None:
         data = {**FULL_INTAKE, "days-per-week": days}
         response = client.post(
             f"/intake/{qr['id']}/edit",
-            data={"answers": json.dumps(data), "action": "save", "base_version": "1"},
+            data={
+                "answers": json.dumps(data),
+                "action": "save",
+                "base_version": "1",
+                "change_reason": "Corrected",
+            },
         )
         assert response.status_code == expect
     assert "Someone saved this intake after you opened it" in response.get_data(as_text=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
-from fhir_mappings.codes import LOCAL_SYSTEM
+from fhir_mappings.codes import EXT_CHANGE_REASON, LOCAL_SYSTEM
 from fhir_mappings.validation import validate
 from intake_ai.models import CareAssignment, StoredResource
 from intake_ai.store import resources as resource_store
@@ -63,6 +65,19 @@ def _a_followed_client(app, make, auth, client) -> None:  # type: ignore[no-unty
         for r in _every_version(app)
         if r["resourceType"] == "QuestionnaireResponse" and "session-note" in r["questionnaire"]
     )
+    # An edit with its reason (stored as the change-reason extension) and a one-click note.
+    edited = client.post(
+        f"/notes/{calm['id']}/edit",
+        data={
+            "answers": json.dumps({**CALM_NOTE, "days-per-week": "dpw-3-4"}),
+            "action": "save",
+            "base_version": "1",
+            "change_reason": "Client corrected the days",
+        },
+    )
+    assert edited.status_code == 302
+    quiet = client.post(f"/sessions/{make.encounter(client_id, 'dr-a')}/note/no-use")
+    assert quiet.status_code == 302
     client.post(
         f"/records/QuestionnaireResponse/{calm['id']}/entered-in-error",
         data={"reason": "Wrong client"},
@@ -89,6 +104,7 @@ def test_every_version_is_valid_r4_and_uses_defined_codes(
         "flag-delusion-reinforcement",
     } <= flags
     assert any(r.get("status") == "entered-in-error" for r in resources)
+    assert any(r.get("extension", [{}])[0].get("url") == EXT_CHANGE_REASON for r in resources)
     for resource in resources:
         assert validate(resource) == [], resource
     [codesystem] = [r for r in resources if r["resourceType"] == "CodeSystem"]

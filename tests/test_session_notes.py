@@ -13,6 +13,7 @@ from tests.intake_helpers import (
     FULL_INTAKE,
     WORRYING_NOTE,
     count_clinical,
+    field_block,
     field_errors,
     submit_intake,
     submit_note,
@@ -57,12 +58,13 @@ def note_of(app) -> dict:  # type: ignore[no-untyped-def]
     return notes[0]
 
 
-def test_note_form_is_prefilled_from_the_last_record_and_marks_sources(client, followed) -> None:
+def test_note_form_marks_carried_over_answers_and_sources(client, followed) -> None:
     _client_id, encounter_id = followed
     page = client.get(f"/sessions/{encounter_id}/note").get_data(as_text=True)
-    assert "pre-filled from the last record" in page
-    assert 'value="dpw-5-6" checked' in page  # intake said 5-6 days
-    assert 'value="tool-replika" checked' in page
+    assert "carried over from the last record, to confirm or change" in page
+    days = field_block(page, "days-per-week")
+    assert "Carried over from the intake of" in days and "5–6 days" in days  # intake: 5-6 days
+    assert 'value="dpw-5-6" checked' not in page  # a proposal, not an answer
     assert "client-reported" in page and "clinician-observed" in page
 
 
@@ -337,6 +339,7 @@ def test_edit_keeps_history_and_rescores(app, client, followed) -> None:
             "answers": review_answers(review.get_data(as_text=True)),
             "action": "save",
             "base_version": "1",
+            "change_reason": "Client described more distress on reflection",
         },
     )
     assert saved.status_code == 302

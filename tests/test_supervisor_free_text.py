@@ -258,6 +258,16 @@ def test_redaction_keeps_what_is_shared_or_the_readers_own() -> None:
     assert response["item"][0]["answer"] == [{"valueString": "secret"}]  # the input is untouched
     structured = {**response, "item": response["item"][2:]}
     assert redact_free_text(structured) is structured
+    edited = {
+        **structured,
+        "extension": [
+            {
+                "url": "http://intake-ai.org/fhir/StructureDefinition/change-reason",
+                "valueString": "client corrected the days",
+            }
+        ],
+    }
+    assert "extension" not in redact_free_text(edited)
     flag = {
         "resourceType": "Flag",
         "code": {"coding": [{"code": "k", "display": "Kind"}], "text": "Kind (typed words)"},

@@ -1,9 +1,20 @@
-"""The first-session intake: 20 items in sections A-F (clinical content, section 1)."""
+"""The first-session intake: 20 items in sections A-F (clinical content, section 1).
+
+Version 1.1.0 asks section F (consent) first and the rest only once the client agrees;
+version 1.0.0 asked it last. Both are built from the same items (linkIds and numbering are
+the items' identity, not their place), and both stay published: stored responses keep
+naming, and being read with, the version they answered.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.definitions import answer_lists as lists
+from fhir_mappings.definitions.intake_consent import CONSENT_ITEMS, CONSENTED, SECTION_F
 from fhir_mappings.definitions.model import Condition, Definition, Item
+
+__all__ = ["CONSENT_ITEMS", "INTAKE", "INTAKE_1_0_0", "INTAKE_VERSIONS"]
 
 #: Items 2-18 are skipped when item 1 is "None". FHIR's != holds when no answer equals the
 #: value, so they stay asked when item 1 is unanswered or declined.
@@ -12,8 +23,6 @@ USES_AI = (Condition("tools", "!=", lists.TOOL_NONE),)
 
 def _uses_ai(item: Item) -> Item:
     """The item, asked only when the client uses AI chat tools (item 1 is not "None")."""
-    from dataclasses import replace
-
     return replace(item, enable_when=USES_AI)
 
 
@@ -301,69 +310,65 @@ SECTION_E = _uses_ai(
     )
 )
 
-SECTION_F = Item(
-    "section-f",
-    "Consent",
-    "group",
-    prefix="F",
-    extract=False,
-    declinable=False,
-    children=(
-        Item(
-            "consent-record",
-            "I understand my answers go into my health record and can be seen by my therapist "
-            "and their clinical supervisor.",
-            "choice",
-            label="Consent to the health record",
-            prefix="19",
-            answers=lists.CONSENT_RECORD,
-            required=True,
-            source="client",
-            extract=False,
-            declinable=False,
-            help='"Discuss first": nothing but this answer is stored until it is resolved.',
-        ),
-        Item(
-            "consent-terms",
-            "I can skip any question. AI conversation excerpts are stored only if I agree, and I "
-            "can ask for them to be removed.",
-            "boolean",
-            label="Acknowledges the terms",
-            prefix="20",
-            source="client",
-            extract=False,
-            declinable=False,
-            required=True,
-            enable_when=(Condition("consent-record", "=", lists.CONSENT_AGREE),),
-        ),
-        Item(
-            "research-opt-in",
-            "Optional: my de-identified answers may be used to improve this service.",
-            "boolean",
-            label="Research use opt-in",
-            source="client",
-            extract=False,
-            declinable=False,
-            initial=False,
-            enable_when=(Condition("consent-record", "=", lists.CONSENT_AGREE),),
-        ),
-    ),
+_TITLE = "AI chat use: first-session intake"
+_PREFACE = (
+    "Many people use AI chat tools. There are no right answers. This helps us "
+    "understand your week, like asking about sleep or social media."
 )
 
-INTAKE = Definition(
+
+def _after_consent(section: Item) -> Item:
+    """The section, asked only once the client has agreed to the record."""
+    return replace(section, enable_when=(CONSENTED, *section.enable_when))
+
+
+def _with_help(section: Item, link_id: str, help: str) -> Item:
+    """The section with one item's help reworded (its question and answers unchanged)."""
+    children = tuple(
+        replace(child, help=help) if child.link_id == link_id else child
+        for child in section.children
+    )
+    return replace(section, children=children)
+
+
+#: The first published version: consent was the last section. Kept for stored responses.
+INTAKE_1_0_0 = Definition(
     id="ai-use-intake",
     name="AIUseIntake",
-    title="AI chat use: first-session intake",
+    title=_TITLE,
     version="1.0.0",
     date="2026-11-24",
-    preface=(
-        "Many people use AI chat tools. There are no right answers. This helps us "
-        "understand your week, like asking about sleep or social media."
-    ),
+    preface=_PREFACE,
     items=(SECTION_A, SECTION_B, SECTION_C, SECTION_D, SECTION_E, SECTION_F),
     panel_code="intake-panel",
     panel_display="AI chat use intake panel",
 )
 
-#: Items whose answers go into the Consent resource rather than Observations.
-CONSENT_ITEMS = ("consent-record", "consent-terms", "research-opt-in")
+INTAKE = Definition(
+    id="ai-use-intake",
+    name="AIUseIntake",
+    title=_TITLE,
+    version="1.1.0",
+    date="2026-12-01",
+    preface=_PREFACE,
+    items=(
+        _with_help(
+            SECTION_F,
+            "consent-record",
+            '"Discuss first": nothing but this answer is stored until it is resolved, and no '
+            "other question is asked.",
+        ),
+        _after_consent(
+            _with_help(
+                SECTION_A, "tools", 'Choose all that apply. "None" skips the remaining sections.'
+            )
+        ),
+        *(_after_consent(s) for s in (SECTION_B, SECTION_C, SECTION_D, SECTION_E)),
+    ),
+    panel_code="intake-panel",
+    panel_display="AI chat use intake panel",
+    gate=CONSENTED,
+)
+
+#: Every published version, oldest first.
+INTAKE_VERSIONS = (INTAKE_1_0_0, INTAKE)

@@ -85,8 +85,12 @@ class Item:
     max_length: int | None = None
     min_value: int | None = None
     max_value: int | None = None
-    #: Pre-answer from the client's last record (session notes).
+    #: Pre-answer from the client's last record (session notes): shown as carried over, and
+    #: counted only once the clinician confirms or changes it.
     prefill: bool = False
+    #: On the quick path of a form with one (session notes): shown first; every other item
+    #: is folded under "more". A page hint only: the Questionnaire does not change.
+    quick: bool = False
     #: Initial answer shown on a new form.
     initial: Any = None
     help: str | None = None
@@ -120,6 +124,10 @@ class Definition:
     panel_display: str
     #: Date the definition's content was last changed (Questionnaire.date).
     date: str
+    #: The answer every other section waits for (consent first): sections outside the one
+    #: holding its question carry it in their enableWhen, the page shows them only once it
+    #: holds, and answers behind it are dropped, never stored, while it does not.
+    gate: Condition | None = None
     _index: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
     _parents: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
 
@@ -130,6 +138,10 @@ class Definition:
             self._index[item.link_id] = item
             for child in item.children:
                 self._parents[child.link_id] = item
+        if self.gate is not None:
+            for section in self.items:
+                if section is not self.gate_section and self.gate not in section.enable_when:
+                    raise ValueError(f"{self.id}: {section.link_id} must be asked after the gate")
 
     def walk(self) -> Iterator[Item]:
         for item in self.items:
@@ -146,6 +158,25 @@ class Definition:
 
     def parent_of(self, link_id: str) -> Item | None:
         return self._parents.get(link_id)
+
+    def section_of(self, link_id: str) -> Item:
+        """The top-level item (section) that holds ``link_id``."""
+        item = self.item(link_id)
+        while (parent := self.parent_of(item.link_id)) is not None:
+            item = parent
+        return item
+
+    @property
+    def gate_section(self) -> Item | None:
+        return self.section_of(self.gate.question) if self.gate is not None else None
+
+    def behind_gate(self, link_id: str) -> bool:
+        """Whether the item is asked only once the gate holds (outside the gate's section)."""
+        return self.gate is not None and self.section_of(link_id) is not self.gate_section
+
+    @property
+    def has_quick_path(self) -> bool:
+        return any(item.quick for item in self.walk())
 
     def answer_lists(self) -> list[AnswerList]:
         seen: dict[str, AnswerList] = {}

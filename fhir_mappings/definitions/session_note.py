@@ -1,5 +1,9 @@
 """The per-session "between-session AI use" note (clinical content, section 2).
 
+The quick path (``quick=True``) holds the items that change most from session to session
+and the plan; the page folds every other item under "more". "No AI use since the last
+session" is one click on the page, a note answering only "Any AI use: No".
+
 Fields that mean the same as an intake item share its linkId and answer list (tools,
 days-per-week, time-per-day, framing), so charts and the indicator read one series.
 """
@@ -32,6 +36,7 @@ USE = Item(
             label="Any AI use",
             answers=lists.ANY_USE,
             source="client",
+            quick=True,
         ),
         _if_used(
             Item(
@@ -53,6 +58,7 @@ USE = Item(
                 label="Days of use per week",
                 answers=lists.DAYS_PER_WEEK,
                 source="client",
+                quick=True,
                 prefill=True,
             )
         ),
@@ -64,6 +70,7 @@ USE = Item(
                 label="Time per day of use",
                 answers=lists.TIME_PER_DAY,
                 source="client",
+                quick=True,
                 prefill=True,
             )
         ),
@@ -87,6 +94,7 @@ USE = Item(
                 min_value=0,
                 max_value=10,
                 source="client",
+                quick=True,
                 help="0 not at all, 10 completely.",
             )
         ),
@@ -98,6 +106,7 @@ USE = Item(
                 label="Distress when unavailable",
                 answers=lists.DISTRESS,
                 source="client",
+                quick=True,
             )
         ),
         _if_used(
@@ -108,6 +117,7 @@ USE = Item(
                 label="Used during distress or crisis",
                 answers=lists.CRISIS_USE,
                 source="client",
+                quick=True,
                 help='Any "yes" raises a review-now flag.',
             )
         ),
@@ -130,6 +140,7 @@ MEANING = _if_used(
                 answers=lists.THEMES,
                 repeats=True,
                 source="clinician",
+                quick=True,
             ),
             Item(
                 "themes-other",
@@ -137,6 +148,7 @@ MEANING = _if_used(
                 "string",
                 label="Other theme",
                 source="clinician",
+                quick=True,
                 extract=False,
                 max_length=200,
                 enable_when=(Condition("themes", "=", "theme-other"),),
@@ -157,6 +169,7 @@ MEANING = _if_used(
                 label="Fit of advice with treatment",
                 answers=lists.ADVICE_FIT,
                 source="clinician",
+                quick=True,
                 help="A conflict raises a review-now flag.",
             ),
             Item(
@@ -165,6 +178,7 @@ MEANING = _if_used(
                 "text",
                 label="Advice conflict detail",
                 source="clinician",
+                quick=True,
                 extract=False,
                 max_length=2000,
                 enable_behavior="any",
@@ -286,6 +300,7 @@ CARE = Item(
             answers=lists.PLAN,
             repeats=True,
             source="clinician",
+            quick=True,
         ),
     ),
 )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from fhir_mappings.audit_event import AUDIT_CONCEPTS
 from fhir_mappings.codes import DEFINITIONAL_TYPES
-from fhir_mappings.definitions import DEFINITIONS
+from fhir_mappings.definitions import VERSIONS
 from fhir_mappings.definitions.risk import RISK_CONCEPTS
 from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, value_sets
@@ -25,7 +25,8 @@ from intake_ai.store.database import engine, session, transaction
 
 
 def definitional_resources() -> list[dict[str, Any]]:
-    definitions = list(DEFINITIONS.values())
+    # Every version ever published: stored responses name the version they answered.
+    definitions = list(VERSIONS)
     return [
         *(build_questionnaire(d) for d in definitions),
         code_system(definitions, (*RISK_CONCEPTS, *AUDIT_CONCEPTS)),

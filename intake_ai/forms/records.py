@@ -18,7 +18,7 @@ from fhir_mappings.questionnaire import questionnaire_url
 from fhir_mappings.response import ResponseContext, build_response
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.errors import ConsentRequired, NotFound
+from intake_ai.errors import ConsentRequired, InvalidInput, NotFound
 from intake_ai.models import Client, ConsentState, Draft, Encounter, StoredResource
 from intake_ai.pages.banner import show_banner_for
 from intake_ai.store import resources as resource_store
@@ -81,7 +81,9 @@ def contexts(
     client: Client,
     actor: Actor,
     authored: datetime,
+    reason: str | None = None,
 ) -> Contexts:
+    """``reason``: why an edit changes the record, stored with that version."""
     effective = fhir_datetime(encounter.start)
     return Contexts(
         ResponseContext(
@@ -92,6 +94,7 @@ def contexts(
             author=actor.user.practitioner_ref,
             source=client.patient_ref,
             authored=fhir_datetime(authored),
+            change_reason=reason,
         ),
         ExtractionContext(
             response_id=response_id,
@@ -163,6 +166,20 @@ def store_amendment(
     )
     rows = resource_store.save_all(amendments(previous, extracted), author_id=author_id)
     return response_row, rows
+
+
+#: Longest reason for a change, like the entered-in-error reason.
+REASON_LIMIT = 500
+
+
+def change_reason(text: str) -> str:
+    """The reason a clinician gives for editing a stored record: required, kept short."""
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise InvalidInput({"change_reason": ["Say why the record is changed."]})
+    if len(reason) > REASON_LIMIT:
+        raise InvalidInput({"change_reason": [f"Keep this under {REASON_LIMIT} characters."]})
+    return reason
 
 
 # Drafts ------------------------------------------------------------------------------

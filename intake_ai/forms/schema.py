@@ -4,6 +4,9 @@ One schema per definition validates both the HTML form and answers posted over t
 API: unknown codes, wrong types, oversized text, answers to items the skip logic skipped,
 "None" combined with other answers, and the consent rules. Errors are keyed by linkId so
 they can be shown next to their question (or pointed at in an OperationOutcome).
+
+Answers behind a closed gate (the intake's sections while consent is "discuss first") are
+dropped rather than refused: only the decision is kept, as the client asked.
 """
 
 from __future__ import annotations
@@ -23,7 +26,18 @@ from fhir_mappings.definitions.model import Condition, Definition, Item
 #: Form keys that are not answers: page controls, and the note's annotation and indicator
 #: review, which are stored as records of their own.
 FORM_CONTROLS = frozenset(
-    {"csrf_token", "action", "answers", "base_version", "annotation", "review", "band", "reason"}
+    {
+        "csrf_token",
+        "action",
+        "answers",
+        "base_version",
+        "annotation",
+        "review",
+        "band",
+        "reason",
+        "change_reason",
+        "confirmed",
+    }
 )
 
 DECLINED_KEY = "declined"
@@ -107,8 +121,11 @@ class AnswerSchema(Schema):
         for link_id in data.get(DECLINED_KEY, []):
             if link_id in data:
                 add(link_id, "Marked as declined but also answered: keep one.")
+        dropped = set(gated_out(definition, answers))
         for link_id, answer in answers.items():
             item = definition.item(link_id)
+            if link_id in dropped:
+                continue
             if not enabled(definition, link_id, answers):
                 add(link_id, skipped_reason(definition, link_id, answers))
             if item.answers is not None and len(answer.values) > 1:
@@ -132,6 +149,8 @@ class AnswerSchema(Schema):
     @post_load
     def _answers(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Answer]:
         answers = _to_answers(self.definition, data)
+        for link_id in gated_out(self.definition, answers):
+            del answers[link_id]
         # An unanswered item with an initial value (research opt-in: off) takes that value.
         for item in self.definition.questions():
             if (
@@ -141,6 +160,18 @@ class AnswerSchema(Schema):
             ):
                 answers[item.link_id] = Answer((item.initial,))
         return answers
+
+
+def gated_out(definition: Definition, answers: Mapping[str, Answer]) -> list[str]:
+    """The answered (or declined) items behind the definition's gate while it is closed."""
+    if definition.gate is None or condition_holds(definition.gate, answers):
+        return []
+    return [link_id for link_id in answers if definition.behind_gate(link_id)]
+
+
+def dropped_answers(definition: Definition, data: Mapping[str, Any]) -> int:
+    """How many answers of valid form ``data`` go unstored because the gate is closed."""
+    return len(gated_out(definition, _to_answers(definition, data)))
 
 
 def _to_answers(definition: Definition, data: Mapping[str, Any]) -> dict[str, Answer]:

@@ -7,23 +7,63 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_mappings.definitions.answers import Answer, enabled
+from fhir_mappings.definitions.answers import Answer, condition_holds, enabled
 from fhir_mappings.definitions.model import Condition, Definition, Item
+from intake_ai.forms.carried import CarriedAnswer, as_answers
 
 FREE_TEXT = ("string", "text")
 
 
 @dataclass
 class FormState:
-    """What the form shows: raw values as typed, per-field errors, declined items."""
+    """What the form shows: raw values as typed, per-field errors, declined items, and the
+    answers carried over from the last record (shown beside their question, unconfirmed)."""
 
     definition: Definition
     values: Mapping[str, Any] = field(default_factory=dict)
     errors: Mapping[str, list[str]] = field(default_factory=dict)
+    carried: Mapping[str, CarriedAnswer] = field(default_factory=dict)
 
     @property
     def declined(self) -> set[str]:
         return set(self.values.get("declined", []))
+
+    @property
+    def gate_open(self) -> bool:
+        gate = self.definition.gate
+        return gate is None or condition_holds(gate, as_answers(self.values))
+
+    def closed(self, item: Item) -> bool:
+        """A section behind the closed gate: not shown, its controls not sent (no JS needed)."""
+        return not self.gate_open and self.definition.behind_gate(item.link_id)
+
+    def confirmed(self, link_id: str) -> bool:
+        """The carried-over answer is this session's too (the form holds the same values)."""
+        carried = self.carried.get(link_id)
+        return carried is not None and carried.same_as(self.values.get(link_id))
+
+    def folded(self) -> list[Item]:
+        """The questions under "more" (forms with a quick path), in the order of the form."""
+        if not self.definition.has_quick_path:
+            return []
+        return [c for section in self.definition.items for c in section.children if not c.quick]
+
+    @property
+    def more_open(self) -> bool:
+        """Open "more" when something in it is answered or wrong (an edit, an error)."""
+        shown = {*self.values, *self.errors, *self.declined}
+        return any(item.link_id in shown for c in self.folded() for item in c.walk())
+
+    @property
+    def more_summary(self) -> str:
+        folded = self.folded()
+        text = f"More questions ({len(folded)})"
+        waiting = [
+            c.link_id for c in folded if c.link_id in self.carried and not self.confirmed(c.link_id)
+        ]
+        if waiting:
+            text += f" · {len(waiting)} carried over, to confirm or change"
+        return text
 
     def value(self, link_id: str) -> str:
         raw = self.values.get(link_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from fhir_mappings.definitions import definition_of
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.intake import INTAKE
 from fhir_mappings.response import answers_of
@@ -79,11 +80,14 @@ def form_post(encounter_id: int) -> Page:
 def view(response_id: str) -> str:
     with transaction():
         record = open_record(current_actor(), "QuestionnaireResponse", response_id)
-    answers = answers_of(INTAKE, record.resource)
+    # Read with the version it answered (a 1.0.0 intake shows consent last, as it was asked).
+    definition = definition_of(record.resource) or INTAKE
+    answers = answers_of(definition, record.resource)
     return render_template(
         "intake_ai/intake/view.html",
         record=record,
-        sections=describe(INTAKE, answers, record.free_text_visible),
+        definition=definition,
+        sections=describe(definition, answers, record.free_text_visible),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from fhir_mappings.consent import ConsentFacts, consent_resource
 from fhir_mappings.datetimes import fhir_datetime
 from fhir_mappings.definitions import answer_lists as lists
+from fhir_mappings.definitions import definition_of
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.intake import INTAKE
 from fhir_mappings.extraction import derived_id
@@ -37,7 +38,6 @@ class Preview:
     consent: str  # "agree" or "discuss"
     response: dict[str, Any] | None
     observations: list[dict[str, Any]] = field(default_factory=list)
-    discarded: int = 0  # answers dropped because the client wants to discuss consent first
 
 
 def _consent_choice(answers: Answers) -> str:
@@ -53,7 +53,7 @@ def existing_intake(client_id: int) -> StoredResource | None:
 def preview(actor: Actor, encounter_id: int, answers: Answers) -> Preview:
     encounter, client = form_records.session_for_recording(actor, encounter_id)
     if _consent_choice(answers) == "discuss":
-        return Preview("discuss", None, discarded=len(answers) - 1)
+        return Preview("discuss", None)
     ctx = form_records.contexts("(new)", "completed", encounter, client, actor, utcnow())
     response, observations = form_records.build_records(INTAKE, answers, ctx)
     return Preview("agree", response, observations)
@@ -139,8 +139,17 @@ def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
     return Stored(consent, response, len(rows))
 
 
-def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -> Stored:
-    """Store changed answers as a new version (status amended), re-extracting Observations."""
+def amend(
+    actor: Actor,
+    response_id: str,
+    answers: Answers,
+    base_version: int,
+    reason: str | None = None,
+) -> Stored:
+    """Store changed answers as a new version (status amended), re-extracting Observations.
+
+    ``reason``: why (required on the pages), stored with the new version.
+    """
     row = resource_store.require_current("QuestionnaireResponse", response_id)
     encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
     if encounter is None:
@@ -162,8 +171,9 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
                 ]
             }
         )
-    previous = answers_of(INTAKE, resource_store.load(row))
-    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow())
+    stored = resource_store.load(row)
+    previous = answers_of(definition_of(stored) or INTAKE, stored)
+    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow(), reason)
     response, rows = form_records.store_amendment(
         INTAKE, answers, ctx, actor.user.id, expected_version=base_version
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fhir_mappings.codes import EXT_ENTERED_IN_ERROR_REASON
+from fhir_mappings.codes import EXT_CHANGE_REASON, EXT_ENTERED_IN_ERROR_REASON
 from fhir_mappings.definitions import definition_of
 from fhir_mappings.definitions.risk import INDICATOR_REVIEW
 from intake_ai import access, audit
@@ -62,8 +62,11 @@ def _dependents(row: StoredResource) -> list[StoredResource]:
 def _mark(row: StoredResource, reason: str, actor: Actor) -> StoredResource:
     resource: dict[str, Any] = {k: v for k, v in resource_store.load(row).items() if k != "meta"}
     resource["status"] = "entered-in-error"
+    # An earlier edit's reason describes that edit, not this version: only the new reason stays.
     resource["extension"] = [
-        e for e in resource.get("extension", []) if e.get("url") != EXT_ENTERED_IN_ERROR_REASON
+        e
+        for e in resource.get("extension", [])
+        if e.get("url") not in (EXT_ENTERED_IN_ERROR_REASON, EXT_CHANGE_REASON)
     ]
     resource["extension"].append({"url": EXT_ENTERED_IN_ERROR_REASON, "valueString": reason})
     return resource_store.save(resource, author_id=actor.user.id, expected_version=row.version_id)

@@ -9,11 +9,13 @@ from fhir_mappings.definitions import definition_of
 from fhir_mappings.response import answers_of
 from intake_ai import access
 from intake_ai.auth.actors import current_actor
-from intake_ai.errors import AccessDenied, Conflict, InvalidInput
+from intake_ai.errors import Conflict, InvalidInput
 from intake_ai.forms.views import describe
 from intake_ai.models import StoredResource
 from intake_ai.pages.guard import guard_pages
 from intake_ai.records import annotation, control, service
+from intake_ai.records.history import version_history
+from intake_ai.records.summary import summarize
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import transaction
 
@@ -23,20 +25,53 @@ guard_pages(bp)
 RECORD_TYPES = '<any("QuestionnaireResponse", "Observation", "Flag", "Consent"):resource_type>'
 
 
+def _local(target: str) -> str | None:
+    """A path on this site, or None (never an open redirect to another host)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def _back(client_id: int | None) -> Response:
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    target = _local(request.form.get("next", ""))
+    if target is not None:
         return redirect(target)
     return redirect(url_for("intake_clients.client_page", client_id=client_id))
+
+
+def _came_from(default: str) -> str:
+    """Where Cancel goes: the page that linked here (``?next=``, the carried field, or the
+    Referer on this site), else ``default``."""
+    for candidate in (request.values.get("back", ""), request.args.get("next", "")):
+        if _local(candidate):
+            return candidate
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        path = "/" + referrer.removeprefix(request.host_url)
+        if _local(path) and request.path not in path:
+            return path
+    return default
+
+
+def _record_page(row: StoredResource, client_id: int | None) -> str:
+    """The record's own page, for Cancel when nothing better is known."""
+    if row.resource_type == "QuestionnaireResponse" and row.code:
+        endpoint = "intake_sessions.view" if "session-note" in row.code else "intake_intake.view"
+        return url_for(endpoint, response_id=row.resource_id)
+    if client_id is None:
+        return url_for("intake_home.home")
+    return url_for("intake_clients.client_page", client_id=client_id)
 
 
 @bp.route(f"/records/{RECORD_TYPES}/<resource_id>/history")
 def history(resource_type: str, resource_id: str) -> str:
     with transaction():
-        rows = service.history(current_actor(), resource_type, resource_id)
+        entries = version_history(current_actor(), resource_type, resource_id)
+    newest = entries[0].row
     return render_template(
         "intake_ai/records/history.html",
-        rows=rows,
+        entries=entries,
+        back=_came_from(_record_page(newest, newest.client_id)),
         resource_type=resource_type,
         resource_id=resource_id,
     )
@@ -108,6 +143,8 @@ def entered_in_error(resource_type: str, resource_id: str) -> str | tuple[str, i
     actor = current_actor()
     with transaction():
         record = service.open_record(actor, resource_type, resource_id, for_change=True)
+        summary = summarize(record.row, record.resource, record.client, record.encounter, True)
+    back = _came_from(_record_page(record.row, record.client.id))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -121,7 +158,11 @@ def entered_in_error(resource_type: str, resource_id: str) -> str | tuple[str, i
             flash("Marked entered in error. The record is kept, hidden from charts and searches.")
             return _back(record.client.id)
     return render_template(
-        "intake_ai/records/entered_in_error.html", record=record, errors=errors
+        "intake_ai/records/entered_in_error.html",
+        record=record,
+        summary=summary,
+        back=back,
+        errors=errors,
     ), (400 if errors else 200)
 
 
@@ -129,11 +170,14 @@ def entered_in_error(resource_type: str, resource_id: str) -> str | tuple[str, i
 def purge(resource_type: str, resource_id: str) -> str | tuple[str, int] | Response:
     actor = current_actor()
     with transaction():
-        row = resource_store.require_current(resource_type, resource_id)
-        if not access.can_purge(actor, row.client_id):
-            raise AccessDenied("Only an admin or the clinician of record may remove a record.")
+        row, summary = service.open_for_purge(actor, resource_type, resource_id)
         client_id = row.client_id
-        summary = {"type": row.resource_type, "saved": row.last_updated, "versions": row.version_id}
+        default = (
+            url_for("intake_accounts.admin_home")
+            if access.is_admin(actor)
+            else _record_page(row, client_id)
+        )
+    back = _came_from(default)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -154,6 +198,7 @@ def purge(resource_type: str, resource_id: str) -> str | tuple[str, int] | Respo
     return render_template(
         "intake_ai/records/purge.html",
         summary=summary,
+        back=back,
         resource_type=resource_type,
         resource_id=resource_id,
         reasons=control.PURGE_REASONS,

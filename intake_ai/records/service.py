@@ -10,6 +10,7 @@ from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, Gone, NotFound
 from intake_ai.models import Client, Encounter, StoredResource
 from intake_ai.pages.banner import show_banner_for
+from intake_ai.records.summary import RecordSummary, summarize
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
 
@@ -80,3 +81,18 @@ def _record(actor: Actor, row: StoredResource, client: Client) -> Record:
     encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
     resource = access.shown_to(actor, resource_store.load(row))
     return Record(row, resource, client, encounter, access.sees_free_text(actor, client.id))
+
+
+def open_for_purge(
+    actor: Actor, resource_type: str, resource_id: str
+) -> tuple[StoredResource, RecordSummary]:
+    """The record an admin or its clinician is about to remove, named (not its content)."""
+    row = resource_store.require_current(resource_type, resource_id)
+    if not access.can_purge(actor, row.client_id):
+        raise AccessDenied("Only an admin or the clinician of record may remove a record.")
+    client = session().get(Client, row.client_id) if row.client_id is not None else None
+    encounter = session().get(Encounter, row.encounter_id) if row.encounter_id else None
+    names_client = client is not None and access.sees_free_text(actor, client.id)
+    summary = summarize(row, resource_store.load(row), client, encounter, names_client)
+    audit.record("read", row.reference, client_id=row.client_id, detail="before removal")
+    return row, summary

@@ -1,16 +1,21 @@
-"""Session notes: prefill, preview (with the indicator it will produce), store, amend."""
+"""Session notes: carried-over answers, preview (with the indicator it will produce), the
+one-click "no AI use" note, store, amend."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_mappings.definitions.answers import Answers
+from fhir_mappings.definitions import answer_lists as lists
+from fhir_mappings.definitions.answers import Answer, Answers
 from fhir_mappings.definitions.session_note import SESSION_NOTE
 from intake_ai import audit
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, Conflict, ConsentRequired, InvalidInput
 from intake_ai.forms import records as form_records
+from intake_ai.forms.carried import CarriedAnswer
+from intake_ai.forms.schema import load_answers
+from intake_ai.forms.views import answer_text
 from intake_ai.models import Client, ConsentState, StoredResource
 from intake_ai.records import annotation
 from intake_ai.risk import reviews
@@ -49,9 +54,13 @@ def _require_consent(client: Client) -> None:
         )
 
 
-def prefill(client_id: int) -> dict[str, Any]:
-    """Pre-answers from the client's last record that answered each prefill field."""
-    values: dict[str, Any] = {}
+def carried_over(client_id: int) -> dict[str, CarriedAnswer]:
+    """Answers to carry over: for each prefill field, the client's latest record answering it.
+
+    Proposals only (see ``forms/carried.py``): nothing here is this session's answer until
+    the clinician confirms or changes it. "Any AI use" is never carried over.
+    """
+    carried: dict[str, CarriedAnswer] = {}
     sources = [r.source for r in answer_sources(client_id)]
     for item in SESSION_NOTE.questions():
         if not item.prefill:
@@ -61,11 +70,12 @@ def prefill(client_id: int) -> dict[str, Any]:
             allowed = item.answers.codes if item.answers is not None else None
             given = tuple(v for v in given if allowed is None or v in allowed)
             if given:
-                values[item.link_id] = list(given) if item.repeats else given[0]
+                text = answer_text(item, Answer(given))
+                carried[item.link_id] = CarriedAnswer(
+                    item.link_id, item.display_label, given, text, source.label
+                )
                 break
-    if values:
-        values["any-use"] = "use-yes"
-    return values
+    return carried
 
 
 def note_for(encounter_id: int) -> StoredResource | None:
@@ -85,6 +95,13 @@ def preview(actor: Actor, encounter_id: int, answers: Answers) -> NotePreview:
         risk.preview_score(client.id, pending, encounter.start),
         flags_from(pending, history, client.is_minor),
     )
+
+
+def submit_no_use(actor: Actor, encounter_id: int) -> StoredResource:
+    """The quick path: "no AI use since the last session", saved in one click as a note
+    like any other (reviewable, editable, can be marked entered in error)."""
+    answers = load_answers(SESSION_NOTE, {"any-use": lists.USE_NO})
+    return submit(actor, encounter_id, answers, None, None)
 
 
 def _validate_review(choice: ReviewChoice | None) -> None:
@@ -133,7 +150,14 @@ def submit(
     return response
 
 
-def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -> StoredResource:
+def amend(
+    actor: Actor,
+    response_id: str,
+    answers: Answers,
+    base_version: int,
+    reason: str | None = None,
+) -> StoredResource:
+    """A new version of the note (``reason``: why, stored with it), rescored."""
     row = resource_store.require_current("QuestionnaireResponse", response_id)
     if row.encounter_id is None:
         raise InvalidInput({"form": ["This note is not linked to a session."]})
@@ -145,7 +169,7 @@ def amend(actor: Actor, response_id: str, answers: Answers, base_version: int) -
             "Someone saved this note after you opened it. Reload it to see their "
             "changes, then make yours again."
         )
-    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow())
+    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow(), reason)
     response, _rows = form_records.store_amendment(
         SESSION_NOTE, answers, ctx, actor.user.id, expected_version=base_version
     )

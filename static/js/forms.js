@@ -1,5 +1,7 @@
 /* Progressive enhancement of the definition-driven forms. Without this file the forms work
-   the same: the server applies the skip logic and reports answers to skipped questions. */
+   the same: the server applies the skip logic and reports answers to skipped questions,
+   renders the sections behind a closed gate (consent first) hidden, with a "Continue" step,
+   and adopts a carried-over answer whose "still true" box is ticked. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-answers-form]");
@@ -30,14 +32,41 @@
       var on = rule.behavior === "any" ? results.some(Boolean) : results.every(Boolean);
       var insideHidden = block.parentElement && block.parentElement.closest("[hidden]");
       block.hidden = !on || Boolean(insideHidden);
+      if (block.tagName === "FIELDSET") { block.disabled = block.hidden; }
       block.querySelectorAll("input, select, textarea").forEach(function (el) {
         el.disabled = block.hidden;
       });
+    });
+    // The gate's "Continue" step is needed only while the sections after it are closed.
+    form.querySelectorAll("[data-gate-for]").forEach(function (step) {
+      var next = document.getElementById(step.getAttribute("data-gate-for"));
+      step.hidden = !(next && next.hidden);
+    });
+  }
+
+  function sameAsCarried(box) {
+    var carried = JSON.parse(box.getAttribute("data-carried")).sort();
+    var given = valuesOf(box.value).sort();
+    return carried.length === given.length && carried.every(function (v, i) { return v === given[i]; });
+  }
+
+  function applyCarried(box) {
+    // "Still true" shows the carried-over answer as chosen; unticking leaves it unanswered.
+    var carried = JSON.parse(box.getAttribute("data-carried"));
+    form.querySelectorAll('[name="' + box.value + '"]').forEach(function (input) {
+      if (input.type === "radio" || input.type === "checkbox") {
+        input.checked = box.checked ? carried.indexOf(input.value) !== -1 : input.value === "";
+      }
     });
   }
 
   form.addEventListener("change", function (event) {
     var el = event.target;
+    if (el.name === "confirmed" && el.hasAttribute("data-carried")) {
+      applyCarried(el);
+      update();
+      return;
+    }
     if (el.type === "checkbox" && el.name && el.checked) {
       var exclusive = el.hasAttribute("data-exclusive");
       form.querySelectorAll('input[type=checkbox][name="' + el.name + '"]').forEach(function (other) {
@@ -55,8 +84,11 @@
         });
       }
     } else if (el.name && el.closest(".question")) {
-      var decline = el.closest(".question").querySelector("[data-decline-for]");
+      var question = el.closest(".question");
+      var decline = question.querySelector("[data-decline-for]");
       if (decline && el.value !== "" && (el.checked || el.type === "text")) { decline.checked = false; }
+      var box = question.querySelector("input[name=confirmed][data-carried]");
+      if (box && box.checked && !sameAsCarried(box)) { box.checked = false; }
     }
     update();
   });

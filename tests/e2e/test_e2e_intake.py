@@ -24,7 +24,19 @@ def test_clinician_fills_in_reviews_and_saves_the_intake(
     sign_in(page, live_server, "dr-a")
     page.goto(f"{live_server}/sessions/{encounter_id}/intake")
 
-    # Item 1 "None" hides sections B-E at once (skip to consent); undo it.
+    # Consent first: nothing else is shown until the client agrees.
+    assert page.locator("fieldset.section").first.get_attribute("id") == "q-section-f"
+    for section in "abcde":
+        assert page.locator(f"#q-section-{section}").is_hidden()
+    page.locator("#q-consent-record").get_by_label("I'd like to discuss first").check()
+    assert page.locator("#q-section-a").is_hidden()
+    assert page.get_by_role("button", name="Continue").is_visible()
+    page.locator("#q-consent-record").get_by_label("I agree").check()
+    page.locator("#q-consent-terms").get_by_label("Yes").check()
+    assert page.locator("#q-section-a").is_visible()
+    assert page.get_by_role("button", name="Continue").is_hidden()
+
+    # Item 1 "None" hides sections B-E at once (skips the rest); undo it.
     tools = page.locator("#q-tools")
     tools.get_by_label("None").check()
     assert page.locator("#q-section-b").is_hidden()
@@ -47,8 +59,6 @@ def test_clinician_fills_in_reviews_and_saves_the_intake(
     page.locator("#q-framing").get_by_label("Something like a friend").check()
     page.locator("#q-helped").get_by_label("Yes").check()
     page.locator("#q-helped-detail textarea").fill("Drafted an apology <b>to my sister</b>")
-    page.locator("#q-consent-record").get_by_label("I agree").check()
-    page.locator("#q-consent-terms").get_by_label("Yes").check()
     page.screenshot(path=str(tmp_path / "intake-form.png"), full_page=True)
 
     page.get_by_role("button", name="Review before saving").click()
@@ -78,11 +88,19 @@ def test_form_works_without_javascript(browser, live_server, first_session, e2e_
     try:
         sign_in(page, live_server, "dr-a")
         page.goto(f"{live_server}/sessions/{encounter_id}/intake")
-        page.locator("#q-tools").get_by_label("None").check()
-        # Without JS nothing is hidden; the server enforces the skip logic.
-        page.locator("#q-days-per-week").get_by_label("Every day").check()
+        # Without JS too, the first step is consent alone: the rest is not shown.
+        assert page.locator("#q-section-a").is_hidden()
+        assert page.locator("#q-days-per-week").is_hidden()
         page.locator("#q-consent-record").get_by_label("I agree").check()
+        page.get_by_role("button", name="Continue").click()
+        # The acknowledgement is required: asked for at once, at its question.
+        assert "The client must acknowledge this" in page.locator("#q-consent-terms").inner_text()
         page.locator("#q-consent-terms").get_by_label("Yes").check()
+        assert page.locator("#q-section-a").is_visible()
+        assert page.locator("#q-consent-record").get_by_label("I agree").is_checked()
+        page.locator("#q-tools").get_by_label("None").check()
+        # Without JS nothing else is hidden; the server enforces the skip logic.
+        page.locator("#q-days-per-week").get_by_label("Every day").check()
         page.get_by_role("button", name="Review before saving").click()
         errors = page.locator("#q-days-per-week .error").inner_text()
         assert "skipped because item 1 is 'None'" in errors
@@ -93,3 +111,23 @@ def test_form_works_without_javascript(browser, live_server, first_session, e2e_
     finally:
         context.close()
     assert count_clinical(e2e_app)["QuestionnaireResponse"] == 1
+
+
+def test_discuss_first_without_javascript_asks_nothing_else(
+    browser, live_server, first_session, e2e_app
+) -> None:
+    _client_id, encounter_id = first_session
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "dr-a")
+        page.goto(f"{live_server}/sessions/{encounter_id}/intake")
+        page.locator("#q-consent-record").get_by_label("I'd like to discuss first").check()
+        page.get_by_role("button", name="Continue").click()
+        review = page.locator("main").inner_text()
+        assert "Only that decision is stored" in review and "not stored" not in review
+        page.get_by_role("button", name="Save to the record").click()
+        assert "only that answer was stored" in page.locator(".notice").inner_text()
+    finally:
+        context.close()
+    assert count_clinical(e2e_app) == {"Consent": 1}

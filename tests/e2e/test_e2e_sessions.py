@@ -36,6 +36,12 @@ def _open_session_and_note(page, day: str) -> None:  # type: ignore[no-untyped-d
     page.get_by_label("Session date and time").fill(f"{day}T10:00")
     page.get_by_role("button", name="Open a session").click()
     page.get_by_role("link", name="Add the AI-use note").first.click()
+    page.locator("#q-any-use").get_by_label("Yes").check()
+
+
+def _more(page) -> None:  # type: ignore[no-untyped-def]
+    """Open the questions folded under "more"."""
+    page.locator("#more > summary").click()
 
 
 def _save(page) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +69,8 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
 
     # Session 1: more use than at intake.
     _open_session_and_note(page, "2026-10-06")
-    assert "pre-filled from the last record" in page.locator("main").inner_text()
+    assert "carried over from the last record" in page.locator("main").inner_text()
+    assert "from the intake of 29 Sep 2026" in page.locator("#carried-days-per-week").inner_text()
     page.locator("#q-days-per-week").get_by_label("5–6 days").check()
     page.locator("#q-time-per-day").get_by_label("2–4 hours").check()
     page.locator("#q-distress-unavailable").get_by_label("Mild").check()
@@ -74,6 +81,7 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     _open_session_and_note(page, "2026-10-13")
     page.locator("#q-days-per-week").get_by_label("Every day").check()
     page.locator("#q-distress-unavailable").get_by_label("Marked").check()
+    _more(page)
     page.locator("#q-framing").get_by_label("A close companion or partner").check()
     page.locator("#q-human-contact").get_by_label("Less").check()
     _save(page)
@@ -82,6 +90,7 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     # Session 3: used during a crisis, with self-harm thoughts: a "review now" flag.
     _open_session_and_note(page, "2026-10-20")
     page.locator("#q-crisis-use").get_by_label("Yes, with self-harm or suicidal thoughts").check()
+    _more(page)
     page.locator("#q-validation-loop").get_by_label("Yes").check()
     page.get_by_label("Clinician annotation").fill("Agreed a safety plan review.")
     page.get_by_role("button", name="Review before saving").click()
@@ -106,17 +115,35 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     assert "Flag acknowledged." in page.locator(".notice").inner_text()
     assert "AI used during a crisis" not in (page.locator(".banner").all_inner_texts() or [""])[0]
 
-    # Edit the latest note; the change shows up in its history.
+    # Edit the latest note: it asks why; the reason and the change show up in its history.
     page.get_by_role("link", name="Open the note").first.click()
+    note_url = page.url
     page.get_by_role("link", name="Edit answers").click()
     page.locator("#q-reliance-rating").get_by_label("7", exact=True).check()
     page.get_by_role("button", name="Review before saving").click()
+    assert "Reliance on AI to cope (0-10): not answered → 7" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Save to the record").click()  # no reason: refused
+    assert "Say why the record is changed." in page.locator("main").inner_text()
+    page.console_errors.clear()  # the deliberate 400 again
+    page.get_by_label("Why are you changing this record?").fill("Client rated reliance at 7")
     page.get_by_role("button", name="Save to the record").click()
     assert "earlier version is kept" in page.locator(".notice").inner_text()
     page.get_by_role("link", name=re.compile(r"History \(2\)")).click()
     history = page.locator("main").inner_text()
     assert "Open version 1" in history and "2 (current)" in history
+    latest = page.locator("#version-2").inner_text()
+    assert "Client rated reliance at 7" in latest and "Dr-A (clinician)" in latest
+    assert "Reliance on AI to cope (0-10): not answered → 7" in latest
+    page.screenshot(path=str(tmp_path / "note-history.png"), full_page=True)
     page.get_by_role("link", name="Open version 1").click()
     assert "Version 1 (earlier version)" in page.locator("main").inner_text()
-    page.screenshot(path=str(tmp_path / "note-history.png"), full_page=True)
+
+    # Marking it entered in error names the record first; Cancel goes back, changing nothing.
+    page.goto(note_url)
+    page.get_by_role("link", name="Mark entered in error").click()
+    which = page.locator("#which-record").inner_text()
+    assert "Between-session AI use note" in which and "20 Oct 2026" in which
+    page.get_by_role("link", name="Cancel").click()
+    assert page.url == note_url
+    assert "status amended" in page.locator("main").inner_text()
     assert page.console_errors == []
