@@ -16,6 +16,7 @@ from intake_ai.pages.guard import guard_pages
 from intake_ai.records import annotation, control, service
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import transaction
+from intake_ai.untrusted import local_path
 
 bp = Blueprint("intake_records", __name__)
 guard_pages(bp)
@@ -24,8 +25,8 @@ RECORD_TYPES = '<any("QuestionnaireResponse", "Observation", "Flag", "Consent"):
 
 
 def _back(client_id: int | None) -> Response:
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    target = local_path(request.form.get("next"))
+    if target is not None:
         return redirect(target)
     return redirect(url_for("intake_clients.client_page", client_id=client_id))
 
