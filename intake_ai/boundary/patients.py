@@ -57,13 +57,13 @@ def _from_view_args(connection: Connection, args: Mapping[str, Any]) -> int | No
         if number is None:
             return None
         return connection.scalar(select(Encounter.client_id).where(Encounter.id == number))
-    for name, resource_type in _TYPED_IDS.items():
+    for name, typed in _TYPED_IDS.items():
         if name in args:
-            return _resource_client(connection, resource_type, args[name])
+            return _resource_client(connection, typed, args[name])
     if "resource_id" in args:
-        resource_type = args.get("resource_type") or _type_before(str(args["resource_id"]))
-        if resource_type:
-            return _resource_client(connection, str(resource_type), args["resource_id"])
+        kind = args.get("resource_type") or _type_before(str(args["resource_id"]))
+        if kind:
+            return _resource_client(connection, str(kind), args["resource_id"])
     return None
 
 

@@ -12,7 +12,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
 from intake_ai import audit
 from intake_ai.audit import Outcome
-from intake_ai.boundary.limits import too_large_message
+from intake_ai.boundary.limits import limit_for, too_large_message
+from intake_ai.boundary.scope import Area
 from intake_ai.errors import AccessDenied, Conflict, Gone, InvalidInput, NotFound
 
 FHIR_JSON = "application/fhir+json"
@@ -120,7 +121,7 @@ def install(bp: Blueprint) -> None:
         status = error.code or 500
         message = error.description or error.name
         if isinstance(error, RequestEntityTooLarge):
-            message = too_large_message(request.max_content_length or 0)
+            message = too_large_message(limit_for(Area.FHIR))
         return outcome_response(status, [OutcomeIssue(outcome_code(status), message)])
 
     @bp.errorhandler(Exception)

@@ -26,8 +26,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from intake_ai import access, audit
 from intake_ai.auth.actors import page_actor
-from intake_ai.boundary.limits import too_large_message
+from intake_ai.boundary.limits import limit_for, too_large_message
 from intake_ai.boundary.patients import patient_of_request
+from intake_ai.boundary.scope import Area
 from intake_ai.errors import AccessDenied, Conflict, Gone, IntakeError, InvalidInput, NotFound
 from intake_ai.forms.definitions import publish_once
 from intake_ai.models import Role
@@ -152,8 +153,7 @@ def _refused(error: IntakeError) -> BaseResponse:
 
 def _http_error(error: HTTPException) -> BaseResponse:
     if isinstance(error, RequestEntityTooLarge):
-        limit = request.max_content_length or 0
-        return error_page(413, too_large_message(limit))
+        return error_page(413, too_large_message(limit_for(Area.PAGES)))
     return error_page(error.code or 500, error.description or "")
 
 
