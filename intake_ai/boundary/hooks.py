@@ -10,6 +10,7 @@ request that wrote none. Both are app-level hooks that leave the host's own requ
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
@@ -24,7 +25,7 @@ from intake_ai.pages.guard import error_page
 
 
 def _host_message(host: str) -> str:
-    return (
+    return (  # the name is shown cut short, and escaped where it is shown
         f"This server does not answer to the host name '{host[:100]}'. "
         "Its operator names the public address in INTAKE_AI_PUBLIC_URL or "
         "INTAKE_AI_TRUSTED_HOSTS."
@@ -37,6 +38,16 @@ def error_response(part: Area, status: int, message: str) -> Response:
     return error_page(status, message)
 
 
+def _host_refused(part: Area, host: str) -> Response:
+    """400 for a host name we do not answer to. The page is plain: with the name refused,
+    Flask builds no URLs for this request, and the page template links to others."""
+    message = _host_message(host)
+    if part is Area.FHIR:
+        return error_response(part, 400, message)
+    body = f"<!doctype html><title>Unknown host name</title><p>{escape(message)}</p>"
+    return Response(body, status=400, mimetype="text/html")
+
+
 def enter() -> Response | None:
     """First hook of every request: the module's requests are bounded and checked here."""
     part = area()
@@ -47,10 +58,10 @@ def enter() -> Response | None:
         return error_response(part, 413, limits.too_large_message(limit))
     routing = request.routing_exception
     if isinstance(routing, SecurityError):  # Flask's own TRUSTED_HOSTS refused the name
-        return error_response(part, 400, _host_message(request.headers.get("Host", "")))
+        return _host_refused(part, request.headers.get("Host", ""))
     host = hosts.untrusted_host()
     if host is not None:
-        return error_response(part, 400, _host_message(host))
+        return _host_refused(part, host)
     if isinstance(routing, HTTPException) and not isinstance(routing, RequestRedirect):
         response = error_response(part, routing.code or 404, routing.description or "")
         if "Allow" in dict(routing.get_headers()):

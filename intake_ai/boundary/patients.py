@@ -84,6 +84,15 @@ def _from_search(connection: Connection) -> int | None:
     return _client(connection, named.pop()) if len(named) == 1 else None
 
 
+#: URL parameters that name a record (of some client, or of none if the id is unknown).
+_NAMING = frozenset({"client_id", "encounter_id", "resource_id", *_TYPED_IDS})
+
+
+def names_a_record() -> bool:
+    """Whether this request's URL names a record by id, known or not."""
+    return not _NAMING.isdisjoint(request.view_args or {})
+
+
 def patient_of_request(connection: Connection) -> int | None:
     """The id of the existing client this request's URL names, if it names one."""
     return _from_view_args(connection, request.view_args or {}) or _from_search(connection)

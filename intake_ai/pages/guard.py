@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from intake_ai import access, audit
 from intake_ai.auth.actors import page_actor
 from intake_ai.boundary.limits import limit_for, too_large_message
-from intake_ai.boundary.patients import patient_of_request
+from intake_ai.boundary.patients import names_a_record, patient_of_request
 from intake_ai.boundary.scope import Area
 from intake_ai.errors import AccessDenied, Conflict, Gone, IntakeError, InvalidInput, NotFound
 from intake_ai.forms.definitions import publish_once
@@ -115,7 +115,8 @@ def _denied(error: AccessDenied) -> BaseResponse:
     audit.record_refusal(
         "view", request.path[:160], client_id=client_id, detail=f"{request.method} refused"
     )
-    if client_id is not None and (actor is None or not access.can_view_client(actor, client_id)):
+    hidden = client_id is None or actor is None or not access.can_view_client(actor, client_id)
+    if names_a_record() and hidden:
         return error_page(404, NOT_FOUND)
     return error_page(403, str(error))
 
