@@ -23,7 +23,7 @@ from tests.conftest import AuthActions, bearer
 
 #: Every role signs in to the pages; the API is called with each kind of token.
 PAGE_PEOPLE = (None, "dr-a", "dr-b", "sup", "root", "ehr")
-API_PEOPLE = (None, "ehr", "dr-a", "root")
+API_PEOPLE = (None, "ehr", "dr-a", "sup", "root")
 #: Values for URL parameters that name nothing (in range), and that no route accepts.
 UNKNOWN = {"int": 999_999, "str": "no-such-id"}
 OUT_OF_RANGE = {"int": 10**20, "str": "x" * 65}
@@ -197,6 +197,7 @@ def test_every_route_leaves_exactly_one_audit_record_naming_the_patient(app, mak
         None: {},
         "ehr": world.integrator,
         "dr-a": world.clinician,
+        "sup": bearer(make.token("sup", "system/*.read")),
         "root": bearer(make.token("root", "system/*.read")),
     }
     pages = {person: _signed_in(app, person) for person in PAGE_PEOPLE}
