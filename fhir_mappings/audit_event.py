@@ -42,6 +42,9 @@ LOCAL_OPERATIONS = {
     "login": "Sign in",
     "logout": "Sign out",
     "validate": "Validate a resource",
+    # Written by the request-level safeguard for requests that recorded nothing themselves.
+    "request": "Request that touched no record itself",
+    "submit": "Submission that changed no record itself",
 }
 AUDIT_CONCEPTS = tuple(
     Concept(f"audit-{code}", display) for code, display in LOCAL_OPERATIONS.items()

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,12 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
+from intake_ai.boundary.hosts import trusted_hosts
 from intake_ai.config import apply_defaults, from_environment
 from intake_ai.extension import IntakeAI
 from intake_ai.paths import MIGRATIONS_DIR
 from intake_ai.store.database import Base
+from intake_ai.store.private_files import instance_secret, owner_only_sqlite_file
 
 __all__ = ["IntakeAI", "create_app"]
 
@@ -33,12 +34,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = app.config.get("INTAKE_AI_SECRET_KEY") or _instance_secret(
+        app.config["SECRET_KEY"] = app.config.get("INTAKE_AI_SECRET_KEY") or instance_secret(
             Path(app.instance_path)
         )
     url = app.config["INTAKE_AI_DATABASE_URL"] or (
         "sqlite:///" + os.path.join(app.instance_path, "intake_ai.sqlite3")
     )
+    if app.config["INTAKE_AI_TRUSTED_HOSTS"] and not app.config.get("TRUSTED_HOSTS"):
+        # The whole standalone app is the module's: let Flask refuse other names app-wide.
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    owner_only_sqlite_file(url)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", url)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
@@ -52,15 +57,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Migrate(app, db, directory=str(MIGRATIONS_DIR))
     IntakeAI(app, db=db)
     return app
-
-
-def _instance_secret(instance: Path) -> str:
-    """A secret key kept in the instance folder, so sign-ins survive a restart."""
-    path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -3,20 +3,32 @@
 ``record`` adds the entry to the request's unit of work, so a change and its audit entry
 commit together. ``record_refusal`` writes at once on its own connection: a refused or
 failed request rolls its work back, but the attempt must still be on file.
+
+Every request of the module ends with at least one entry on file: ``complete_trail`` runs
+after each of them and writes one (on its own connection, since whatever the request added
+may have rolled back) for a request that committed none, such as a redirect to sign-in, a
+404, a refused form or a status poll. New routes are covered without doing anything.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import Select, bindparam, insert
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Select, bindparam, event, insert
+from sqlalchemy.orm import Session
 
 from fhir_mappings.audit_event import AuditFacts
 from fhir_mappings.datetimes import fhir_instant
+from intake_ai.boundary.patients import patient_of_request
 from intake_ai.models import AuditRecord
 from intake_ai.store.database import engine, session, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class Outcome(enum.StrEnum):
@@ -46,6 +58,9 @@ ACTIONS = {
     "login": "E",
     "logout": "E",
     "validate": "E",
+    # What ``complete_trail`` records for a request that wrote no entry of its own.
+    "request": "R",
+    "submit": "E",
 }
 
 
@@ -104,6 +119,7 @@ def record(
     """
     values = _values(operation, entity, client_id, outcome, detail, actor)
     session().connection().execute(_INSERT, values)
+    _added_to_unit_of_work()
 
 
 #: The same INSERT with named parameters, for a read to carry (see ``carrying``).
@@ -143,6 +159,7 @@ def carried(
         record(operation, entity, detail=detail)
         return {}
     values = _values(operation, entity, None, Outcome.SUCCESS, detail, None)
+    _added_to_unit_of_work()
     return {f"audit_{name}": value for name, value in values.items()}
 
 
@@ -155,10 +172,23 @@ def record_refusal(
     detail: str | None = None,
     actor: Any = None,
 ) -> None:
-    """Write an entry now, outside the request's transaction (which is being rolled back)."""
-    values = _values(operation, entity, client_id, outcome, detail, actor)
+    """Write an entry now, outside the request's transaction (which is being rolled back).
+
+    Without a ``client_id``, the entry names the client the request's URL names, if any.
+    The request's own work is rolled back first: it is not to be kept, and on SQLite (one
+    writer) its open writes, such as a token's last-use time, would make this entry wait.
+    """
+    if has_request_context():
+        session().rollback()
     with engine().begin() as connection:
+        if client_id is None and has_request_context():
+            client_id = patient_of_request(connection)
+        values = _values(operation, entity, client_id, outcome, detail, actor)
         connection.execute(_INSERT, values)
+    trail = _trail()
+    if trail is not None:
+        trail.on_file = True
+        trail.failure_on_file |= outcome is not Outcome.SUCCESS
 
 
 def facts_of(entry: AuditRecord) -> AuditFacts:
@@ -178,3 +208,111 @@ def facts_of(entry: AuditRecord) -> AuditFacts:
         client_id=entry.client_id,
         detail=entry.detail,
     )
+
+
+# The request's trail ---------------------------------------------------------------------
+
+
+@dataclass
+class _Trail:
+    """What this request has put on file so far."""
+
+    #: Entries added to the unit of work that is still open.
+    pending: int = 0
+    #: At least one entry of this request is committed.
+    on_file: bool = False
+    #: A refusal or failure entry is committed.
+    failure_on_file: bool = False
+    #: Why the request was refused without an exception (a redirect to sign-in).
+    refusal: str | None = None
+
+
+#: Kept in the WSGI environ, which belongs to one request (``g`` can outlive a request).
+_TRAIL = "intake_ai.audit_trail"
+
+
+def _trail() -> _Trail | None:
+    if not has_request_context():
+        return None
+    trail: _Trail = request.environ.setdefault(_TRAIL, _Trail())
+    return trail
+
+
+def _added_to_unit_of_work() -> None:
+    trail = _trail()
+    if trail is not None:
+        trail.pending += 1
+
+
+def _committed(_session: Session) -> None:
+    trail = _trail()
+    if trail is not None and trail.pending:
+        trail.pending = 0
+        trail.on_file = True
+
+
+def _rolled_back(_session: Session) -> None:
+    trail = _trail()
+    if trail is not None:
+        trail.pending = 0
+
+
+def watch(db: SQLAlchemy) -> None:
+    """Follow the commits and rollbacks of ``db``'s session, to know what reached the file."""
+    for name, listener in (("after_commit", _committed), ("after_rollback", _rolled_back)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
+def refused(reason: str) -> None:
+    """Mark this request as refused, for a refusal that is an answer rather than an error."""
+    trail = _trail()
+    if trail is not None:
+        trail.refusal = reason
+
+
+#: Requests that read nothing clinical and change nothing, and so are left off the trail:
+#: the static files and plotly.js (every page loads them), the CapabilityStatement (public,
+#: as FHIR wants), and the empty sign-in form (no one is signed in to audit yet). Endpoint
+#: and methods; None for every method.
+NOT_AUDITED: dict[str, frozenset[str] | None] = {
+    "intake_ai.static": None,
+    "intake_ai.plotly_js": None,
+    "intake_fhir.metadata": None,
+    "intake_auth.login": frozenset({"GET", "HEAD", "OPTIONS"}),
+}
+_READING = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _exempt() -> bool:
+    endpoint = request.endpoint or ""
+    if endpoint not in NOT_AUDITED:
+        return False
+    methods = NOT_AUDITED[endpoint]
+    return methods is None or request.method in methods
+
+
+def complete_trail(status: int) -> None:
+    """After a module request: write its entry if it committed none (or no failure entry
+    for a server error). Runs on its own connection; a failure to write is logged."""
+    trail = _trail()
+    if trail is None or _exempt():
+        return
+    if trail.on_file and not (status >= 500 and not trail.failure_on_file):
+        return
+    if status >= 500:
+        outcome = Outcome.SERIOUS_FAILURE
+    elif status >= 400 or trail.refusal is not None:
+        outcome = Outcome.MINOR_FAILURE
+    else:
+        outcome = Outcome.SUCCESS
+    detail = f"{request.method} {status}" + (f": {trail.refusal}" if trail.refusal else "")
+    try:
+        record_refusal(
+            "request" if request.method in _READING else "submit",
+            request.path[:160],
+            outcome=outcome,
+            detail=detail,
+        )
+    except Exception:  # noqa: BLE001 - the database itself is down; the answer still goes out
+        log.error("could not write the audit record of a request (%s)", detail)

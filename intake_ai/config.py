@@ -23,6 +23,16 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_AI_FHIR_BASE": "/fhir",
     #: Largest request body the FHIR API accepts, in bytes (413 above it).
     "INTAKE_AI_FHIR_MAX_BODY": 1_000_000,
+    #: Largest request body any page accepts, in bytes (413 above it, before it is read).
+    "INTAKE_AI_MAX_FORM_BODY": 2_000_000,
+    #: The URL the app's root is reached at from outside (``https://ehr.example.org``, a
+    #: path allowed): absolute URLs (FHIR links, Location headers, export manifests) are
+    #: built on it. Unset, they use the request's host, which must be a trusted one.
+    "INTAKE_AI_PUBLIC_URL": None,
+    #: Host names the module answers to (a list, or comma-separated; ".example.org" allows
+    #: subdomains); others get 400. Unset: Flask's TRUSTED_HOSTS if the host app set it,
+    #: else any name when INTAKE_AI_PUBLIC_URL is set, else the loopback names only.
+    "INTAKE_AI_TRUSTED_HOSTS": None,
     #: Page size of a search when ``_count`` is not given, and the largest allowed.
     "INTAKE_AI_FHIR_DEFAULT_COUNT": 50,
     "INTAKE_AI_FHIR_MAX_COUNT": 500,
@@ -67,7 +77,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         if not key.startswith(ENV_PREFIX):
             continue
         # URLs and secrets are strings even when they happen to parse as JSON.
-        if key in ("INTAKE_AI_DATABASE_URL", "INTAKE_AI_SECRET_KEY"):
+        if key in ("INTAKE_AI_DATABASE_URL", "INTAKE_AI_SECRET_KEY", "INTAKE_AI_PUBLIC_URL"):
             found[key] = raw
         else:
             found[key] = _parse_env_value(raw)

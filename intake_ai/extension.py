@@ -15,6 +15,10 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from intake_ai import audit
+from intake_ai.boundary import hooks
+from intake_ai.boundary.hosts import check_public_url
+from intake_ai.boundary.scope import Mount, mount_of
 from intake_ai.config import apply_defaults
 from intake_ai.models import User
 from intake_ai.untrusted import RowIdConverter, keep_form_bytes, row_id
@@ -27,6 +31,8 @@ class IntakeAIState:
     current_user: Callable[[], User | None]
     #: True when the module handles sign-in itself (its own login pages).
     own_login: bool
+    #: Where the module's URLs are (set once its blueprints are registered).
+    mount: Mount | None = None
 
 
 class IntakeAI:
@@ -57,6 +63,7 @@ class IntakeAI:
         current_user: Callable[[], User | None] | None = None,
     ) -> None:
         apply_defaults(app.config)
+        check_public_url(app.config["INTAKE_AI_PUBLIC_URL"])
         db = db or self._db or app.extensions.get("sqlalchemy")
         if db is None:
             db = SQLAlchemy()
@@ -66,15 +73,22 @@ class IntakeAI:
         if own_login:
             resolver = _install_login(app)
         assert resolver is not None
-        app.extensions["intake_ai"] = IntakeAIState(
-            db=db, current_user=resolver, own_login=own_login
-        )
-        # First of all hooks: CSRF protection parses the form before the module's hooks run.
+        state = IntakeAIState(db=db, current_user=resolver, own_login=own_login)
+        app.extensions["intake_ai"] = state
+        audit.watch(db)
+        # Before the host's hooks and CSRF protection, which parses the form: first the
+        # request's edge (body bounded, host checked), then keep the form's bytes.
         app.before_request_funcs.setdefault(None, []).insert(0, keep_form_bytes)
+        hooks.install(app)
         _install_csrf(app)
 
         app.url_map.converters.setdefault("intake_id", RowIdConverter)
         _register_blueprints(app, own_login=own_login)
+        state.mount = mount_of(
+            app,
+            app.config["INTAKE_AI_URL_PREFIX"].rstrip("/"),
+            app.config["INTAKE_AI_FHIR_BASE"].rstrip("/"),
+        )
         from intake_ai.cli import register_commands
 
         register_commands(app)

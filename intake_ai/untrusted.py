@@ -42,6 +42,19 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+#: A same-site path: one slash then no slash or backslash (browsers read "/\\host" and
+#: "//host" as another site), and printable ASCII only (CR/LF would split the Location
+#: header, which Werkzeug refuses with an error; other control characters are no path).
+_LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site that is safe to redirect to, else None."""
+    if target is None or len(target) > 2000 or not _LOCAL_PATH.fullmatch(target):
+        return None
+    return target
+
+
 def unreadable_field(request: Request) -> str | None:
     """The first query or form field that did not arrive as text, if any.
 

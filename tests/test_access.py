@@ -24,8 +24,10 @@ def test_clinician_cannot_open_another_clinicians_client(app, client, auth, make
     auth.login("dr-a")
     assert client.get(f"/clients/{mine}").status_code == 200
     refused = client.get(f"/clients/{theirs}")
-    assert refused.status_code == 403
-    assert b"not in your care" in refused.data
+    # Exactly what a client that does not exist gets: ids of others' clients leak nothing.
+    missing = client.get(f"/clients/{theirs + 1000}")
+    assert refused.status_code == missing.status_code == 404
+    assert refused.data == missing.data
     with app.app_context():
         outcomes = (
             session()
@@ -69,7 +71,7 @@ def test_supervisor_sees_supervisees_clients_only(client, auth, make) -> None:
     other = make.client("dr-b")
     auth.login("sup-1")
     assert client.get(f"/clients/{supervised}").status_code == 200
-    assert client.get(f"/clients/{other}").status_code == 403
+    assert client.get(f"/clients/{other}").status_code == 404
     dashboard = client.get("/supervision").get_data(as_text=True)
     assert f'href="/clients/{supervised}"' in dashboard
     assert f'href="/clients/{other}"' not in dashboard
@@ -80,7 +82,7 @@ def test_admin_sees_no_clinical_pages(client, auth, make) -> None:
     make.user("clinician", "dr-a")
     theirs = make.client("dr-a")
     auth.login("root")
-    assert client.get(f"/clients/{theirs}").status_code == 403
+    assert client.get(f"/clients/{theirs}").status_code == 404
     assert client.get("/admin").status_code == 200
     assert client.get("/supervision").status_code == 403
 

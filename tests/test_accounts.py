@@ -155,7 +155,9 @@ def test_bad_new_user_input_gets_field_messages(app, client, auth, make) -> None
     )
     assert answer.status_code == 400
     assert b"Letters, digits" in answer.data and b"Not a valid choice" in answer.data
-    assert len(_audit(app)) == 1  # the sign-in; nothing else was done
+    # The sign-in and one refusal per refused form; no user was created.
+    assert [a.outcome for a in _audit(app)[1:]] == ["4", "4"]
+    assert all(a.operation != "create" for a in _audit(app))
 
 
 def test_deactivating_says_what_happens_to_tokens_and_they_stop_working(

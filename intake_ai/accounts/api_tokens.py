@@ -66,19 +66,15 @@ def status_of(token: ApiToken, now: datetime) -> str:
 
 
 def list_tokens(actor: Manager, user: User | None = None) -> list[TokenRow]:
-    """Every token (or one user's), newest first."""
+    """Every token (or one user's, shown on that user's audited page), newest first."""
     require_admin(actor)
     query = select(ApiToken).options(joinedload(ApiToken.user)).order_by(ApiToken.id.desc())
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
     now = utcnow()
     rows = [TokenRow(token, status_of(token, now)) for token in session().scalars(query)]
-    audit.record(
-        "search-type",
-        "ApiToken",
-        detail=f"tokens of {user.username}" if user else "token list",
-        actor=actor,
-    )
+    if user is None:
+        audit.record("search-type", "ApiToken", detail="token list", actor=actor)
     return rows
 
 

@@ -137,7 +137,7 @@ def _set_active(user_id: int, active: bool) -> Response:
     if ActionForm().validate_on_submit():
         try:
             with transaction():
-                user = service.get_user(actor, user_id)
+                user = service.get_user(actor, user_id, for_change=True)
                 service.set_active(actor, user, active)
         except InvalidInput as error:
             flash(" ".join(m for messages in error.errors.values() for m in messages))
@@ -165,7 +165,7 @@ def reset_password(user_id: int) -> str | tuple[str, int]:
         typed = None if form.how.data == GENERATE else form.password.data or ""
         try:
             with transaction():
-                user = service.get_user(actor, user_id)
+                user = service.get_user(actor, user_id, for_change=True)
                 generated = service.reset_password(actor, user, typed)
         except InvalidInput as error:
             _show_errors(form, error, "password")

@@ -110,12 +110,15 @@ def list_users(actor: Manager) -> list[UserRow]:
     return [UserRow(user, n or 0) for user, n in rows]
 
 
-def get_user(actor: Manager, user_id: int) -> User:
+def get_user(actor: Manager, user_id: int, *, for_change: bool = False) -> User:
+    """The user an admin opens; audited as a read unless it is opened to be changed (the
+    change's own entry then stands for the request)."""
     require_admin(actor)
     user = session().get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
-    audit.record("read", _entity(user), detail=f"account of {user.username}", actor=actor)
+    if not for_change:
+        audit.record("read", _entity(user), detail=f"account of {user.username}", actor=actor)
     return user
 
 

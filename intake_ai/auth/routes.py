@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import select
@@ -15,6 +13,7 @@ from intake_ai.auth.forms import LoginForm
 from intake_ai.models import User
 from intake_ai.pages.guard import guard_pages
 from intake_ai.store.database import session, transaction
+from intake_ai.untrusted import local_path
 
 bp = Blueprint("intake_auth", __name__)
 guard_pages(bp, sign_in=False)
@@ -22,11 +21,7 @@ guard_pages(bp, sign_in=False)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: never bounce a clinician to another host after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("intake_home.home")
+    return local_path(target) or url_for("intake_home.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

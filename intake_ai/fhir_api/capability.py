@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from intake_ai.boundary.hosts import public_root
 from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS
 
 SOFTWARE_VERSION = "0.1.0"
@@ -75,7 +76,7 @@ def _resource(resource_type: str) -> dict[str, Any]:
 
 
 def build_capability_statement() -> dict[str, Any]:
-    base = request.url_root.rstrip("/") + current_app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
+    base = public_root() + current_app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -7,11 +7,13 @@ import logging
 from collections.abc import Iterable
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
 from intake_ai import audit
 from intake_ai.audit import Outcome
+from intake_ai.boundary.limits import limit_for, too_large_message
+from intake_ai.boundary.scope import Area
 from intake_ai.errors import AccessDenied, Conflict, ConsentRequired, Gone, InvalidInput, NotFound
 
 FHIR_JSON = "application/fhir+json"
@@ -44,6 +46,25 @@ def outcome_response(
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+#: The OperationOutcome issue code of each HTTP status the API answers with by itself.
+STATUS_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    410: "deleted",
+    413: "too-long",
+    415: "not-supported",
+    500: "exception",
+}
+
+
+def outcome_code(status: int) -> str:
+    return STATUS_CODES.get(status, "processing")
 
 
 def _audit_failure(status: int, detail: str) -> None:
@@ -104,10 +125,10 @@ def install(bp: Blueprint) -> None:
     @bp.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         status = error.code or 500
-        code = {404: "not-found", 405: "not-supported", 413: "too-long", 415: "not-supported"}.get(
-            status, "processing"
-        )
-        return outcome_response(status, [OutcomeIssue(code, error.description or error.name)])
+        message = error.description or error.name
+        if isinstance(error, RequestEntityTooLarge):
+            message = too_large_message(limit_for(Area.FHIR))
+        return outcome_response(status, [OutcomeIssue(outcome_code(status), message)])
 
     @bp.errorhandler(Exception)
     def _crash(error: Exception) -> Response:

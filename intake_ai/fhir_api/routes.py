@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
+from flask import Blueprint, Response, g, request, stream_with_context
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from intake_ai.auth.actors import current_actor
 from intake_ai.auth.tokens import authenticate, note_use
+from intake_ai.boundary.hosts import external_url, request_url
 from intake_ai.fhir_api import (
     audit_events,
     errors,
@@ -44,9 +45,7 @@ def _authenticate() -> None:
             headers={"WWW-Authenticate": 'Bearer realm="intake_ai"'},
         )
     g.intake_actor = actor
-    limit = current_app.config["INTAKE_AI_FHIR_MAX_BODY"]
-    if request.content_length is not None and request.content_length > limit:
-        raise FhirError(413, f"The request body is larger than {limit} bytes.", code="too-long")
+    # The body's size was bounded before any hook ran (boundary/limits.py).
     garbled = unreadable_field(request)
     if garbled is not None:
         raise FhirError(
@@ -56,13 +55,6 @@ def _authenticate() -> None:
     publish_once()
     if actor.token is not None:
         note_use(actor.token)  # after publishing, which commits on its own
-
-
-@bp.after_request
-def _headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def _answer(result: service.Answer) -> Response:
@@ -178,10 +170,10 @@ def audit_read(resource_id: str) -> Response:
 def _kick_off(level: str) -> Response:
     with transaction():
         job = export.kick_off(
-            current_actor(), level, _args(), request.headers.get("Prefer", ""), request.url
+            current_actor(), level, _args(), request.headers.get("Prefer", ""), request_url()
         )
     response = Response(status=202)
-    response.headers["Content-Location"] = url_for(".export_status", job_id=job.id, _external=True)
+    response.headers["Content-Location"] = external_url(".export_status", job_id=job.id)
     return response
 
 
@@ -204,9 +196,7 @@ def export_status(job_id: str) -> Response:
         return Response(status=202)
     with transaction():
         job = export.job_for(actor, job_id)
-        body = export.manifest(
-            actor, job, url_for(".export_file_base", job_id=job.id, _external=True)
-        )
+        body = export.manifest(actor, job, external_url(".export_file_base", job_id=job.id))
     response = Response(json.dumps(body), mimetype="application/json")
     response.headers["Expires"] = "0"
     return response

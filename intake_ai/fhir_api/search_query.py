@@ -22,7 +22,7 @@ from intake_ai.fhir_api.search_params import (
     SORTS,
     SearchParam,
 )
-from intake_ai.untrusted import row_id
+from intake_ai.untrusted import MAX_ROW_ID, row_id
 
 _DATE = re.compile(
     r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb)?"
@@ -30,6 +30,8 @@ _DATE = re.compile(
     re.ASCII,  # \d would otherwise take any script's digits
 )
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
+#: Longer than any cursor a page link of ours carries (a sort key, a row id, a flag).
+MAX_CURSOR = 200
 
 
 class SearchError(ValueError):
@@ -64,18 +66,35 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str) -> Cursor:
+        """The cursor a page link carries; anything a link of ours cannot hold is refused.
+
+        The token is untrusted: its size is bounded before decoding, the row id must fit the
+        database's integers and the sort key must be an aware datetime, since either would
+        otherwise reach SQL and fail there.
+        """
         try:
+            if len(token) > MAX_CURSOR:
+                raise ValueError
             data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             key, pk, back = data["k"], data["p"], data["b"]
             if (
                 not (key is None or isinstance(key, str))
-                or not isinstance(pk, int)
+                or type(pk) is not int
+                or not 0 <= pk <= MAX_ROW_ID
                 or not isinstance(back, bool)
             ):
                 raise ValueError
-            if key is not None:
-                datetime.fromisoformat(key)
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+            if key is not None and datetime.fromisoformat(key).tzinfo is None:
+                raise ValueError
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            IndexError,
+            RecursionError,
+            binascii.Error,
+            UnicodeDecodeError,
+        ):
             raise SearchError(
                 "_cursor", "The page link is damaged; start the search again."
             ) from None

@@ -20,6 +20,7 @@ from werkzeug.http import http_date
 
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor, current_actor
+from intake_ai.boundary.hosts import public_root
 from intake_ai.errors import Gone, NotFound
 from intake_ai.fhir_api import search_query, search_sql
 from intake_ai.fhir_api.bundles import Entry, bundle
@@ -39,7 +40,8 @@ class Answer:
 
 
 def base_url() -> str:
-    return request.url_root.rstrip("/") + current_app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
+    """The API's absolute base: on the configured public URL, never an arbitrary Host."""
+    return public_root() + current_app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
 
 
 def require_scope(actor: Actor, resource_type: str, mode: str) -> None:

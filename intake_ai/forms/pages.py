@@ -19,9 +19,10 @@ from werkzeug.wrappers import Response
 from fhir_mappings.definitions import definition_of
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.model import Definition
+from fhir_mappings.questionnaire import questionnaire_url
 from fhir_mappings.response import answers_of
 from intake_ai.auth.actors import Actor, current_actor
-from intake_ai.errors import Conflict, ConsentRequired, InvalidInput
+from intake_ai.errors import Conflict, ConsentRequired, InvalidInput, NotFound
 from intake_ai.forms.carried import adopt, unconfirmed
 from intake_ai.forms.changes import answer_changes
 from intake_ai.forms.records import change_reason
@@ -146,6 +147,8 @@ class FormPages:
         with transaction():
             record = open_record(actor, "QuestionnaireResponse", response_id, for_change=True)
         stored_definition = definition_of(record.resource) or self.definition
+        if questionnaire_url(stored_definition) != questionnaire_url(self.definition):
+            raise NotFound("No such record.")  # another form's record: not this page's
         stored = answers_of(stored_definition, record.resource)
         base_version = (
             record.row.version_id

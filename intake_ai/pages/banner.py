@@ -13,6 +13,11 @@ def show_banner_for(client_id: int) -> None:
     g.intake_banner_client = client_id
 
 
+def forget() -> None:
+    """This page shows no client after all (it answers "not found")."""
+    g.pop("intake_banner_client", None)
+
+
 def client_flags() -> list[object]:
     """Open flags of the client this page belongs to, "review now" first."""
     client_id = g.get("intake_banner_client")

@@ -1,5 +1,6 @@
-"""What every clinician-facing page shares: sign-in guard, security headers, error pages,
-the home page and the static files (plotly.js included, served from the plotly package)."""
+"""What every clinician-facing page shares: sign-in guard, error pages, the home page and
+the static files (plotly.js included, served from the plotly package). Security headers are
+set for every module response in ``boundary/headers.py``."""
 
 from __future__ import annotations
 
@@ -20,15 +21,20 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
-from intake_ai import audit
+from intake_ai import access, audit
 from intake_ai.auth.actors import page_actor
-from intake_ai.errors import AccessDenied, Gone, NotFound
+from intake_ai.boundary.limits import limit_for, too_large_message
+from intake_ai.boundary.patients import names_a_record, patient_of_request
+from intake_ai.boundary.scope import Area
+from intake_ai.errors import AccessDenied, Conflict, Gone, IntakeError, InvalidInput, NotFound
 from intake_ai.forms.definitions import publish_once
 from intake_ai.models import Role
 from intake_ai.pages import banner
 from intake_ai.paths import TEMPLATES_DIR, static_dir
+from intake_ai.store.database import engine
 from intake_ai.timezones import to_local
 from intake_ai.untrusted import unreadable_field
 
@@ -46,25 +52,6 @@ bp = Blueprint("intake_home", __name__)
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 PLOTLY_VERSION = version("plotly")
 
-#: No inline script anywhere: figures travel as JSON data blocks read by static/js.
-#: Plotly injects <style> elements for its own widgets, hence the style-src exception.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-
-
-def secure_headers(response: BaseResponse) -> BaseResponse:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        # Clinical pages must not linger in shared browser caches.
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
 
 #: The one page open to someone whose password must change (after an admin's reset).
 PASSWORD_CHANGE_ENDPOINT = "intake_accounts.change_password"  # noqa: S105
@@ -78,12 +65,13 @@ def _require_sign_in() -> BaseResponse | None:
         if actor.user.must_change_password and request.endpoint != PASSWORD_CHANGE_ENDPOINT:
             return redirect(url_for(PASSWORD_CHANGE_ENDPOINT))
         return None
+    audit.refused("sign-in required")
     if current_app.extensions["intake_ai"].own_login:
         return redirect(url_for("intake_auth.login", next=request.full_path.rstrip("?")))
     abort(401)
 
 
-def _refuse_garbled_text() -> tuple[str, int] | None:
+def _refuse_garbled_text() -> BaseResponse | None:
     where = unreadable_field(request)
     if where is None:
         return None
@@ -92,41 +80,112 @@ def _refuse_garbled_text() -> tuple[str, int] | None:
         "so nothing was saved. "
         "Go back, retype that field and submit again."
     )
-    return render_template("intake_ai/error.html", title="Unreadable text", message=message), 400
+    audit.refused("unreadable text")
+    return error_page(400, message, "Unreadable text")
 
 
-def _denied(error: AccessDenied) -> tuple[str, int]:
-    audit.record_refusal("view", request.path[:160], detail=f"{request.method} refused")
-    return render_template("intake_ai/error.html", title="Not permitted", message=str(error)), 403
+#: Page titles of the statuses the pages answer with.
+TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Not permitted",
+    404: "Not found",
+    405: "Not allowed here",
+    409: "Changed meanwhile",
+    410: "Removed",
+    413: "Too large",
+    500: "Something went wrong",
+}
+#: One text for every "not found", so that a record someone may not see cannot be told
+#: from one that does not exist (by status, title or wording).
+NOT_FOUND = "There is no such page or record, or it is not one you may open."
+SERVER_ERROR = "The server could not complete the request; nothing was saved. Try again later."
 
 
-def _not_found(error: NotFound) -> tuple[str, int]:
-    return render_template("intake_ai/error.html", title="Not found", message=str(error)), 404
+def error_page(status: int, message: str, title: str | None = None) -> BaseResponse:
+    """The module's error page, for any status (also where no blueprint matched)."""
+    if status == 404:
+        message = NOT_FOUND
+        banner.forget()  # a banner would tell the hidden record's client apart
+    body = render_template(
+        "intake_ai/error.html",
+        title=title or TITLES.get(status, "Request refused"),
+        message=message,
+        **_template_context(),
+    )
+    return Response(body, status=status, mimetype="text/html")
 
 
-def _gone(error: Gone) -> tuple[str, int]:
-    return render_template("intake_ai/error.html", title="Removed", message=str(error)), 410
+def _denied(error: AccessDenied) -> BaseResponse:
+    """Refused: a record of a client this person may not see reads as not there at all."""
+    actor = page_actor()
+    with engine().connect() as connection:
+        client_id = patient_of_request(connection)
+    audit.record_refusal(
+        "view", request.path[:160], client_id=client_id, detail=f"{request.method} refused"
+    )
+    hidden = client_id is None or actor is None or not access.can_view_client(actor, client_id)
+    if names_a_record() and hidden:
+        return error_page(404, NOT_FOUND)
+    return error_page(403, str(error))
 
 
-def _csrf(error: CSRFError) -> tuple[str, int]:
+def _not_found(error: NotFound) -> BaseResponse:
+    return error_page(404, NOT_FOUND)
+
+
+def _gone(error: Gone) -> BaseResponse:
+    return error_page(410, str(error))
+
+
+def _csrf(error: CSRFError) -> BaseResponse:
     message = (
         "This form had expired or was not sent from this site, so nothing was saved. "
         "Go back, reload the page and submit again."
     )
-    return render_template("intake_ai/error.html", title="Form expired", message=message), 400
+    audit.refused("form expired or not sent from this site")
+    return error_page(400, message, "Form expired")
+
+
+def _invalid(error: InvalidInput) -> BaseResponse:
+    """Refused input no form of the page showed (a tampered or stale submission)."""
+    messages = "; ".join(m for ms in error.errors.values() for m in ms)
+    return error_page(400, f"Nothing was saved: {messages}")
+
+
+def _conflict(error: Conflict) -> BaseResponse:
+    return error_page(409, str(error))
+
+
+def _refused(error: IntakeError) -> BaseResponse:
+    return error_page(400, f"Nothing was saved: {error}")
+
+
+def _http_error(error: HTTPException) -> BaseResponse:
+    if isinstance(error, RequestEntityTooLarge):
+        return error_page(413, too_large_message(limit_for(Area.PAGES)))
+    return error_page(error.code or 500, error.description or "")
+
+
+def _server_error(error: InternalServerError) -> BaseResponse:
+    return error_page(500, SERVER_ERROR)
 
 
 def guard_pages(blueprint: Blueprint, *, sign_in: bool = True) -> None:
-    """Every page of ``blueprint``: signed-in users only, safe headers, our own error pages."""
+    """Every page of ``blueprint``: signed-in users only, text checked, our own error pages."""
     if sign_in:
         blueprint.before_request(_require_sign_in)
         blueprint.before_request(publish_once)
     blueprint.before_request(_refuse_garbled_text)
-    blueprint.after_request(secure_headers)
     blueprint.register_error_handler(AccessDenied, _denied)
     blueprint.register_error_handler(NotFound, _not_found)
     blueprint.register_error_handler(Gone, _gone)
     blueprint.register_error_handler(CSRFError, _csrf)
+    blueprint.register_error_handler(InvalidInput, _invalid)
+    blueprint.register_error_handler(Conflict, _conflict)
+    blueprint.register_error_handler(IntakeError, _refused)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(InternalServerError, _server_error)
     blueprint.context_processor(_template_context)
 
 

@@ -18,6 +18,7 @@ from intake_ai.records.history import version_history
 from intake_ai.records.summary import summarize
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import transaction
+from intake_ai.untrusted import local_path
 
 bp = Blueprint("intake_records", __name__)
 guard_pages(bp)
@@ -25,15 +26,8 @@ guard_pages(bp)
 RECORD_TYPES = '<any("QuestionnaireResponse", "Observation", "Flag", "Consent"):resource_type>'
 
 
-def _local(target: str) -> str | None:
-    """A path on this site, or None (never an open redirect to another host)."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 def _back(client_id: int | None) -> Response:
-    target = _local(request.form.get("next", ""))
+    target = local_path(request.form.get("next"))
     if target is not None:
         return redirect(target)
     return redirect(url_for("intake_clients.client_page", client_id=client_id))
@@ -43,12 +37,12 @@ def _came_from(default: str) -> str:
     """Where Cancel goes: the page that linked here (``?next=``, the carried field, or the
     Referer on this site), else ``default``."""
     for candidate in (request.values.get("back", ""), request.args.get("next", "")):
-        if _local(candidate):
+        if local_path(candidate):
             return candidate
     referrer = request.referrer or ""
     if referrer.startswith(request.host_url):
         path = "/" + referrer.removeprefix(request.host_url)
-        if _local(path) and request.path not in path:
+        if local_path(path) and request.path not in path:
             return path
     return default
 
