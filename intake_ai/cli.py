@@ -106,6 +106,18 @@ def create_token_command(
     click.echo("Store this token now: it is not kept and cannot be shown again.", err=True)
 
 
+@click.command("unlock-user")
+@with_appcontext
+@click.argument("username")
+def unlock_user_command(username: str) -> None:
+    """Lift the sign-in delay or lock on USERNAME after failed attempts."""
+    from intake_ai.auth.sign_in import unlock
+
+    with transaction():
+        was_locked = unlock(username)
+    click.echo(f"{username!r}: " + ("unlocked" if was_locked else "was not locked"))
+
+
 @click.command("create-client")
 @with_appcontext
 @click.argument("ehr_patient_id")
@@ -210,6 +222,7 @@ COMMANDS = [
     upgrade_command,
     create_user_command,
     create_token_command,
+    unlock_user_command,
     create_client_command,
     seed_demo_command,
     export_command,
