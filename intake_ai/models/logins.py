@@ -2,6 +2,7 @@
 the second factor (TOTP secret and recovery codes) of the people who set one up.
 
 Only used when the module signs people in itself (the host passed no ``current_user=``).
+Each row goes with its user (``ON DELETE CASCADE``): none of it outlives the account.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ class LoginSession(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: SHA-256 of the random session id: a copy of this table signs nobody in.
     id_hash: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[int] = mapped_column(ForeignKey("intake_user.id"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_user.id", ondelete="CASCADE"), index=True
+    )
     #: "signed-in"; or a step still to take: "code" (second factor), "enrol" (set one up).
     stage: Mapped[str] = mapped_column(String(20))
     #: SHA-256 of the user's password hash at sign-in: a new password ends the session.
@@ -59,7 +62,9 @@ class SecondFactor(Base):
 
     __tablename__ = "intake_second_factor"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("intake_user.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_user.id", ondelete="CASCADE"), primary_key=True
+    )
     #: The confirmed secret (base32), or None before the first enrolment is confirmed.
     secret: Mapped[str | None] = mapped_column(String(64))
     #: A new secret shown at enrolment, waiting for its first code.
@@ -76,7 +81,9 @@ class RecoveryCode(Base):
     __table_args__ = (UniqueConstraint("code_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("intake_user.id"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_user.id", ondelete="CASCADE"), index=True
+    )
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

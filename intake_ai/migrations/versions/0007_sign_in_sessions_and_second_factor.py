@@ -43,7 +43,7 @@ def upgrade():
     sa.Column('last_seen_at', intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ended_at', intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=20), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['intake_user.id'], name=op.f('fk_intake_login_session_user_id_intake_user')),
+    sa.ForeignKeyConstraint(['user_id'], ['intake_user.id'], name=op.f('fk_intake_login_session_user_id_intake_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_login_session')),
     sa.UniqueConstraint('id_hash', name=op.f('uq_intake_login_session_id_hash'))
     )
@@ -56,7 +56,7 @@ def upgrade():
     sa.Column('code_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', intake_ai.store.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('used_at', intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['intake_user.id'], name=op.f('fk_intake_recovery_code_user_id_intake_user')),
+    sa.ForeignKeyConstraint(['user_id'], ['intake_user.id'], name=op.f('fk_intake_recovery_code_user_id_intake_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_recovery_code')),
     sa.UniqueConstraint('code_hash', name=op.f('uq_intake_recovery_code_code_hash'))
     )
@@ -69,7 +69,7 @@ def upgrade():
     sa.Column('pending_secret', sa.String(length=64), nullable=True),
     sa.Column('confirmed_at', intake_ai.store.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_step', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['intake_user.id'], name=op.f('fk_intake_second_factor_user_id_intake_user')),
+    sa.ForeignKeyConstraint(['user_id'], ['intake_user.id'], name=op.f('fk_intake_second_factor_user_id_intake_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_intake_second_factor'))
     )
 
