@@ -46,8 +46,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     owner_only_sqlite_file(url)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", url)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
     db = SQLAlchemy(metadata=Base.metadata)
     db.init_app(app)

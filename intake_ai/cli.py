@@ -250,6 +250,18 @@ def revoke_token_command(token_id: int) -> None:
     click.echo(f"revoked token {token_id} ({name!r} of {owner!r})")
 
 
+@click.command("unlock-user")
+@with_appcontext
+@click.argument("username")
+def unlock_user_command(username: str) -> None:
+    """Lift the sign-in delay or lock on USERNAME after failed attempts."""
+    from intake_ai.auth.sign_in import unlock
+
+    with transaction():
+        was_locked = unlock(username)
+    click.echo(f"{username!r}: " + ("unlocked" if was_locked else "was not locked"))
+
+
 @click.command("create-client")
 @with_appcontext
 @click.argument("ehr_patient_id")
@@ -359,6 +371,7 @@ COMMANDS = [
     create_token_command,
     list_tokens_command,
     revoke_token_command,
+    unlock_user_command,
     create_client_command,
     seed_demo_command,
     export_command,

@@ -56,6 +56,18 @@ DEFAULTS: dict[str, Any] = {
     #: Days an API token lives unless its issuer asks otherwise (``create-token
     #: --expires-days N``, or ``never``, which must be said explicitly).
     "INTAKE_AI_TOKEN_DAYS": 90,
+    #: Sign-in (the module's own login only): minutes without a request before a session
+    #: ends; the page warns ``INTAKE_AI_IDLE_WARNING_SECONDS`` before and offers to stay.
+    "INTAKE_AI_IDLE_MINUTES": 15,
+    "INTAKE_AI_IDLE_WARNING_SECONDS": 60,
+    #: Hours after sign-in at which a session ends however active it is.
+    "INTAKE_AI_SESSION_HOURS": 12,
+    #: Send the session cookie only over HTTPS. None: on, except in debug and testing.
+    "INTAKE_AI_SECURE_COOKIES": None,
+    #: Every page user must sign in with a second factor (TOTP), enrolling at next sign-in.
+    "INTAKE_AI_REQUIRE_MFA": False,
+    #: The issuer name authenticator apps show beside the account.
+    "INTAKE_AI_MFA_ISSUER": "intake_ai",
     #: Free-text limits: any longer answer is refused with a field message.
     "INTAKE_AI_MAX_TEXT": 2000,
 }

@@ -21,7 +21,7 @@ from intake_ai.boundary.hosts import check_public_url
 from intake_ai.boundary.scope import Mount, mount_of
 from intake_ai.config import apply_defaults
 from intake_ai.models import User
-from intake_ai.untrusted import RowIdConverter, keep_form_bytes, row_id
+from intake_ai.untrusted import RowIdConverter, keep_form_bytes
 
 
 @dataclass
@@ -100,28 +100,43 @@ def _install_login(app: Flask) -> Callable[[], User | None]:
             "The host app has its own LoginManager: pass current_user=... to IntakeAI so the "
             "module knows which intake_ai User stands for the signed-in host user."
         )
-    from flask_login import current_user
+    from intake_ai.auth.login_sessions import signed_in_user
 
-    from intake_ai.store.database import session
-
+    _secure_session_cookie(app)
     manager = LoginManager()
     manager.login_view = "intake_auth.login"
     manager.login_message = "Please sign in to see this page."
-    manager.session_protection = "strong"
+    # The server-side session decides who is signed in; Flask-Login's own protection
+    # (tying the cookie to address and browser) would only sign people out on a new IP.
+    manager.session_protection = None
 
+    # Both of Flask-Login's ways in (the cookie's user id, and a "remember me" cookie, which
+    # the module never issues) go through the server-side session: neither bypasses it.
     @manager.user_loader
     def load_user(user_id: str) -> User | None:
-        number = row_id(user_id)
-        user = session().get(User, number) if number is not None else None
+        user = signed_in_user()
+        return user if user is not None and user.get_id() == user_id else None
 
-        return user if user is not None and user.active else None
+    @manager.request_loader
+    def load_from_request(_request: Any) -> User | None:
+        return signed_in_user()
 
     manager.init_app(app)
+    return signed_in_user
 
-    def resolve() -> User | None:
-        return current_user if current_user.is_authenticated else None
 
-    return resolve
+def _secure_session_cookie(app: Flask) -> None:
+    """The module's sign-in cookie: never readable by script, not sent on cross-site
+    requests (other than top-level links), and over HTTPS only unless configured off."""
+    secure = app.config["INTAKE_AI_SECURE_COOKIES"]
+    if secure is None:
+        secure = not (app.debug or app.testing)
+    for prefix in ("SESSION_COOKIE_", "REMEMBER_COOKIE_"):
+        app.config[prefix + "HTTPONLY"] = True
+        if app.config.get(prefix + "SAMESITE") not in ("Strict", "Lax"):
+            app.config[prefix + "SAMESITE"] = "Lax"
+        if secure:
+            app.config[prefix + "SECURE"] = True
 
 
 def _install_csrf(app: Flask) -> None:

@@ -47,6 +47,8 @@ def base_config(database_url: str) -> dict[str, Any]:
         "INTAKE_AI_DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "INTAKE_AI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # The test client and the browser tests speak plain HTTP.
+        "INTAKE_AI_SECURE_COOKIES": False,
         # Every resource any test writes is validated with fhir.resources before storing.
         "INTAKE_AI_VALIDATE_STORED": True,
     }

@@ -4,6 +4,7 @@ from intake_ai.models.audit import AuditRecord
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
+from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
 from intake_ai.models.store import StoredResource
 from intake_ai.models.users import ApiToken, Role, Supervision, User
 
@@ -17,7 +18,11 @@ __all__ = [
     "Encounter",
     "EncounterKind",
     "ExportJob",
+    "LoginSession",
+    "LoginThrottle",
+    "RecoveryCode",
     "Role",
+    "SecondFactor",
     "StoredResource",
     "Supervision",
     "User",

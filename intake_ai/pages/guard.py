@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from werkzeug.wrappers import Response as BaseResponse
 
 from intake_ai import access, audit
+from intake_ai.auth import login_sessions
 from intake_ai.auth.actors import page_actor
 from intake_ai.boundary.limits import limit_for, too_large_message
 from intake_ai.boundary.patients import names_a_record, patient_of_request
@@ -67,7 +68,8 @@ def _require_sign_in() -> BaseResponse | None:
         return None
     audit.refused("sign-in required")
     if current_app.extensions["intake_ai"].own_login:
-        return redirect(url_for("intake_auth.login", next=request.full_path.rstrip("?")))
+        # To sign-in, or to the step of it still to take (second factor, enrolment).
+        return redirect(login_sessions.sign_in_url(request.full_path.rstrip("?")))
     abort(401)
 
 
@@ -190,9 +192,12 @@ def guard_pages(blueprint: Blueprint, *, sign_in: bool = True) -> None:
 
 
 def _template_context() -> dict[str, object]:
+    own_login = current_app.extensions["intake_ai"].own_login
     return {
         "current_actor": page_actor(),
-        "own_login": current_app.extensions["intake_ai"].own_login,
+        "own_login": own_login,
+        # For the page's idle timer: when this session ends without further activity.
+        "login_state": login_sessions.current() if own_login else None,
         "client_flags": banner.client_flags,
         "plotly_version": PLOTLY_VERSION,
     }
