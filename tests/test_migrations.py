@@ -101,6 +101,10 @@ def test_definitions_are_reindexed_by_their_canonical(tmp_path, database_url) ->
         drop()
 
 
+#: The revision before 0010, which gives purge tombstones their client back.
+BEFORE_TOMBSTONE_CLIENTS = "0008"
+
+
 def test_tombstones_get_back_the_client_their_purge_recorded(tmp_path, database_url) -> None:
     """0010: a tombstone written before it (no client) takes the client from the purge's
     audit entry, so a read tells 410 only to who could have read the record; and back."""
@@ -122,7 +126,7 @@ def test_tombstones_get_back_the_client_their_purge_recorded(tmp_path, database_
     try:
         app = create_app(base_config(url))
         with app.app_context():
-            migrate.upgrade("0006")
+            migrate.upgrade(BEFORE_TOMBSTONE_CLIENTS)
             with transaction():
                 clinician = directory.create_user("dr-m", "Dr M", Role.CLINICIAN, None)
                 client = directory.create_client("EHR-M", "Client M", clinician, False)
@@ -157,7 +161,7 @@ def test_tombstones_get_back_the_client_their_purge_recorded(tmp_path, database_
             migrate.upgrade()
             assert tombstone_client() == client_id
             session().remove()
-            migrate.downgrade("0006")
+            migrate.downgrade(BEFORE_TOMBSTONE_CLIENTS)
             assert tombstone_client() is None
             session().remove()
             app.extensions["intake_ai"].db.engine.dispose()

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, func, or_, select
 
 from intake_ai import access, audit, directory
+from intake_ai.auth import login_sessions
 from intake_ai.auth.actors import Actor
 from intake_ai.auth.passwords import require_acceptable_password
 from intake_ai.errors import AccessDenied, InvalidInput, NotFound
@@ -59,12 +60,8 @@ def require_admin(actor: Manager) -> None:
 
 
 def _end_sessions(user: User) -> None:
-    """End the user's signed-in page sessions everywhere.
-
-    A no-op for now: sign-in sessions live in the browser's signed cookie, and an inactive
-    user's cookie is already refused on every request. Server-side sessions will end them
-    here after a deactivation or a password change.
-    """
+    """End the user's signed-in page sessions everywhere (a deactivation, a reset)."""
+    login_sessions.end_sessions_of(user.id)
 
 
 def _entity(user: User) -> str:
@@ -240,5 +237,5 @@ def change_own_password(actor: Actor, current: str, new: str) -> None:
     _store_password(user, new)
     user.must_change_password = False
     session().flush()
-    _end_sessions(user)
+    login_sessions.keep_current(user)  # this browser stays; the others end
     audit.record("update", _entity(user), detail="changed own password", actor=actor)

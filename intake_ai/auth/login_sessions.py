@@ -237,6 +237,18 @@ def end_current(reason: str = "signed-out") -> LoginState | None:
     return state
 
 
+def keep_current(user: User) -> None:
+    """After the person changed their own password: this browser stays signed in (its
+    session takes the new credential), every other session of theirs ends by it."""
+    raw = cookie_session.get(SESSION_KEY)
+    if isinstance(raw, str) and raw:
+        session().execute(
+            update(LoginSession)
+            .where(LoginSession.id_hash == digest(raw), LoginSession.user_id == user.id)
+            .values(credential_stamp=credential_stamp(user))
+        )
+
+
 def end_sessions_of(user_id: int, reason: str = "ended-by-admin") -> int:
     """End every open session of a user, in the caller's transaction; how many were open.
 

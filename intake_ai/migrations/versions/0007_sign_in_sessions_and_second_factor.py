@@ -5,7 +5,7 @@ stored here as its SHA-256), counts failed attempts per account name and per add
 keeps the TOTP secret and the digests of the recovery codes of those who set one up.
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 Create Date: 2026-12-01 09:41:07.062048
 """
 from alembic import op
@@ -14,7 +14,7 @@ import intake_ai.store.database
 
 
 revision = '0007'
-down_revision = '0008'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@
 at most once a minute per token.
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0007
 Create Date: 2026-12-01 09:00:00.000000
 """
 from alembic import op
@@ -14,7 +14,7 @@ import intake_ai.store.database
 
 
 revision = '0008'
-down_revision = '0010'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ before this revision get their client back from the purge's audit entry, which h
 recorded it.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 10:00:00.000000
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
