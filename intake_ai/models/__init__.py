@@ -4,6 +4,7 @@ from intake_ai.models.audit import AuditRecord
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
+from intake_ai.models.smart_clients import SmartClient, UsedAssertion
 from intake_ai.models.store import StoredResource
 from intake_ai.models.users import ApiToken, Role, Supervision, User
 
@@ -18,7 +19,9 @@ __all__ = [
     "EncounterKind",
     "ExportJob",
     "Role",
+    "SmartClient",
     "StoredResource",
     "Supervision",
+    "UsedAssertion",
     "User",
 ]

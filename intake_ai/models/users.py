@@ -98,5 +98,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set for a token a SMART backend client obtained (``smart/``); None for the operator's.
+    smart_client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intake_smart_client.id"), index=True
+    )
 
     user: Mapped[User] = relationship(back_populates="tokens")
