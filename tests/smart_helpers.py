@@ -72,4 +72,6 @@ def register(app, client: BackendClient, integrator: str, scopes: str) -> None: 
     from intake_ai.store.database import transaction
 
     with app.app_context(), transaction():
-        clients.register(client.client_id, client.client_id, integrator, client.jwks(), scopes.split())
+        clients.register(
+            client.client_id, client.client_id, integrator, client.jwks(), scopes.split()
+        )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select, update
 
@@ -55,7 +56,12 @@ def _key_problem(key: Any) -> str | None:
 def _read_keys(keys: list[Any]) -> str | None:
     """Why the keys cannot be used (read by joserfc, as the token endpoint will), or None."""
     try:
-        key_set = KeySet.import_key_set({"keys": keys})
+        # joserfc only warns about weak keys; a registration refuses them.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SecurityWarning)
+            key_set = KeySet.import_key_set({"keys": keys})
+    except SecurityWarning as warning:
+        return f"a key is too weak ({warning})"
     except (JoseError, ValueError, TypeError) as error:
         return f"a key could not be read ({type(error).__name__})"
     for key in key_set.keys:
@@ -64,26 +70,28 @@ def _read_keys(keys: list[Any]) -> str | None:
     return None
 
 
+def _jwks_problem(value: Any) -> str | None:
+    keys = value.get("keys") if isinstance(value, dict) else None
+    if not isinstance(keys, list) or not keys or len(keys) > MAX_KEYS:
+        return f'a JWKS: {{"keys": [...]}} with 1 to {MAX_KEYS} public keys'
+    problem = next((p for p in map(_key_problem, keys) if p), None)
+    if problem is not None:
+        return problem
+    kids = [key["kid"] for key in keys]
+    if len(set(kids)) != len(kids):
+        return "two keys share a kid"
+    return _read_keys(keys)
+
+
 def read_jwks(text: str) -> str:
     """The public key set ``text`` holds, as compact JSON, or InvalidInput saying why not."""
-    problem = None
     if len(text) > MAX_JWKS_CHARS:
-        problem = f"at most {MAX_JWKS_CHARS} characters"
-    else:
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value, problem = None, "not JSON"
-        if problem is None:
-            keys = value.get("keys") if isinstance(value, dict) else None
-            if not isinstance(keys, list) or not keys or len(keys) > MAX_KEYS:
-                problem = f'a JWKS: {{"keys": [...]}} with 1 to {MAX_KEYS} public keys'
-            else:
-                problem = next((p for p in map(_key_problem, keys) if p), None)
-                kids = [k["kid"] for k in keys]
-                if problem is None and len(set(kids)) != len(kids):
-                    problem = "two keys share a kid"
-                problem = problem or _read_keys(keys)
+        raise InvalidInput({"jwks": [f"at most {MAX_JWKS_CHARS} characters"]})
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InvalidInput({"jwks": ["not JSON"]}) from None
+    problem = _jwks_problem(value)
     if problem is not None:
         raise InvalidInput({"jwks": [problem]})
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
