@@ -1,10 +1,12 @@
-"""SMART's own Python client (fhirclient) against a live server: it finds the token
-endpoint in the CapabilityStatement, trades a PyJWT-signed assertion for a token, reads."""
+"""The token endpoint on a live server: SMART's own Python client (fhirclient) finds it in
+the CapabilityStatement, trades a PyJWT-signed assertion for a token and reads; one
+assertion sent many times at once is granted once."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from werkzeug.serving import make_server
@@ -49,3 +51,21 @@ def test_fhirclient_backend_services_reads_with_its_token(
     patient = Patient.read(str(world.agreed), smart.server)
     assert patient.id == str(world.agreed)
     assert patient.identifier[0].value == "EHR-AGREED"
+
+
+def test_one_assertion_sent_at_once_many_times_is_granted_once(app, make, live_url: str) -> None:
+    import requests
+
+    make.user("integrator", "ehr")
+    backend = BackendClient("racer", "ES384")
+    register(app, backend, "ehr", "system/*.rs")
+    form = backend.form(assertion=backend.assertion(f"{live_url}/fhir/auth/token"))
+    barrier = threading.Barrier(6)
+
+    def attempt(_: int) -> int:
+        barrier.wait()
+        return requests.post(f"{live_url}/fhir/auth/token", data=form, timeout=30).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(attempt, range(6)))
+    assert statuses == [200, 401, 401, 401, 401, 401]
