@@ -61,6 +61,12 @@ def test_backend_client_gets_a_token_that_reads_what_its_integrator_may(
     grant = [e for e in _audit(app) if e.operation == "login" and e.outcome == "0"][-1]
     assert grant.agent_name == "ehr" and grant.token_id is not None
     assert "'analytics'" in grant.detail and "system/*.rs" in grant.detail
+    from fhir.resources.R4B.auditevent import AuditEvent
+
+    from fhir_mappings.audit_event import audit_event
+    from intake_ai.audit import facts_of
+
+    AuditEvent.model_validate(audit_event(facts_of(grant)))
 
 
 def test_granted_scope_is_the_request_within_the_registration(app, client, world) -> None:
@@ -328,3 +334,30 @@ def test_the_operators_static_tokens_keep_working(app, client, world, make) -> N
     assert client.post(TOKEN_PATH, data=backend.form()).status_code == 200
     static = bearer(make.token("ehr", "system/Patient.read"))
     assert client.get(f"/fhir/Patient/{world.agreed}", headers=static).status_code == 200
+
+
+def test_unknown_and_impostor_clients_are_told_the_same(app, client, make) -> None:
+    """Nobody without the client's key learns whether a client id is registered (or
+    disabled); the audit entries keep the real reasons, naming no user."""
+    make.user("integrator", "ehr")
+    backend = BackendClient("svc")
+    register(app, backend, "ehr", "system/*.rs")
+    impostor = BackendClient("svc", kid=backend.kid)
+    before = len(_audit(app))
+    unknown = client.post(TOKEN_PATH, data=BackendClient("nobody").form())
+    forged = client.post(TOKEN_PATH, data=impostor.form())
+    with app.app_context(), transaction():
+        from intake_ai.smart import clients
+
+        clients.disable("svc")
+    forged_disabled = client.post(TOKEN_PATH, data=impostor.form())
+    answers = [unknown, forged, forged_disabled]
+    assert {(a.status_code, a.json["error"], a.json["error_description"]) for a in answers} == {
+        (401, "invalid_client", unknown.json["error_description"])
+    }
+    # Only the key holder is told that the registration is disabled.
+    genuine = client.post(TOKEN_PATH, data=backend.form())
+    assert "disabled" in genuine.json["error_description"]
+    entries = [e for e in _audit(app)[before:] if e.operation == "login"]
+    assert ["unknown client" in entries[0].detail, "signature" in entries[1].detail] == [True, True]
+    assert [e.agent_name for e in entries] == ["anonymous", "anonymous", "anonymous", "ehr"]

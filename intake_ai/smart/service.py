@@ -65,12 +65,29 @@ class Grant:
     scope: str
 
 
-def _refuse(error: str, description: str, client_id: str | None, who: Any = None) -> TokenRefused:
-    """Write the refusal's audit entry now (the request's work rolls back) and return it."""
+#: What a caller is told when the client is unknown or the signature is not its own: the
+#: same words for both, so that nobody learns which client ids are registered.
+NOT_AUTHENTICATED = (
+    "the client is unknown, or the assertion's signature does not verify with its "
+    f"registered keys ({' or '.join(ALGORITHMS)})"
+)
+
+
+def _refuse(
+    error: str,
+    description: str,
+    client_id: str | None,
+    who: Any = None,
+    *,
+    reason: str | None = None,
+) -> TokenRefused:
+    """Write the refusal's audit entry now (the request's work rolls back) and return it.
+
+    ``reason``: what the audit entry says, where the caller is told less (``description``).
+    """
     named = repr(client_id[:120]) if client_id else "(none)"
-    audit.record_refusal(
-        "login", request.path, detail=f"SMART client {named}: {error}: {description}", actor=who
-    )
+    detail = f"SMART client {named}: {error}: {reason or description}"
+    audit.record_refusal("login", request.path, detail=detail, actor=who)
     return TokenRefused(error, description)
 
 
@@ -124,31 +141,38 @@ def _registration(client_id: str) -> SmartClient:
         .first()
     )
     if registration is None or registration.client_id != client_id:
-        raise _refuse("invalid_client", "unknown client", client_id)
+        raise _refuse("invalid_client", NOT_AUTHENTICATED, client_id, reason="unknown client")
+    return registration
+
+
+def _check_standing(registration: SmartClient) -> None:
+    """Told only to a caller holding the client's key: the signature verified."""
     who = Actor(user=registration.user)
     if not registration.active:
-        raise _refuse("invalid_client", "the client's registration is disabled", client_id, who)
+        raise _refuse(
+            "invalid_client", "the client's registration is disabled", registration.client_id, who
+        )
     if not registration.user.active or registration.user.role is not Role.INTEGRATOR:
         raise _refuse(
-            "invalid_client", "the client's integrator user is not active", client_id, who
+            "invalid_client",
+            "the client's integrator user is not active",
+            registration.client_id,
+            who,
         )
-    return registration
 
 
 def _verified_claims(assertion: str, registration: SmartClient, audience: str) -> dict[str, Any]:
     client_id = registration.client_id
-    who = Actor(user=registration.user)
     try:
         keys = KeySet.import_key_set(json.loads(registration.jwks))
         token = jwt.decode(assertion, keys, algorithms=list(ALGORITHMS))
     except (JoseError, ValueError, TypeError):
+        # Not yet known to be the client: the entry names no user.
         raise _refuse(
-            "invalid_client",
-            "the assertion's signature does not verify with a registered key "
-            f"({' or '.join(ALGORITHMS)})",
-            client_id,
-            who,
+            "invalid_client", NOT_AUTHENTICATED, client_id, reason="signature not verified"
         ) from None
+    _check_standing(registration)
+    who = Actor(user=registration.user)
     now = int(time.time())
     registry = jwt.JWTClaimsRegistry(
         now=now,
