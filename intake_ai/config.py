@@ -70,6 +70,11 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_AI_MFA_ISSUER": "intake_ai",
     #: Free-text limits: any longer answer is refused with a field message.
     "INTAKE_AI_MAX_TEXT": 2000,
+    #: Lifetime in seconds of an access token a SMART backend client obtains (SMART: 300).
+    "INTAKE_AI_SMART_TOKEN_SECONDS": 300,
+    #: Public URL of the SMART token endpoint, which client assertions must name as their
+    #: ``aud``. None: derived from the request (set it when a proxy changes the host).
+    "INTAKE_AI_SMART_TOKEN_URL": None,
 }
 
 

@@ -144,9 +144,12 @@ def _install_csrf(app: Flask) -> None:
     if csrf is None:
         csrf = CSRFProtect(app)
     from intake_ai.fhir_api.routes import bp as fhir_bp
+    from intake_ai.smart.routes import api as smart_api_bp
 
-    # The FHIR API authenticates with bearer tokens, never cookies: CSRF does not apply.
+    # The FHIR API authenticates with bearer tokens, never cookies: CSRF does not apply;
+    # nor to the SMART token endpoint, whose clients authenticate with a signed assertion.
     csrf.exempt(fhir_bp)
+    csrf.exempt(smart_api_bp)
 
 
 def _register_blueprints(app: Flask, *, own_login: bool) -> None:
@@ -161,6 +164,8 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     from intake_ai.records.routes import bp as records_bp
     from intake_ai.risk.routes import bp as risk_bp
     from intake_ai.sessions.routes import bp as sessions_bp
+    from intake_ai.smart.routes import api as smart_api_bp
+    from intake_ai.smart.routes import bp as smart_bp
     from intake_ai.supervision.routes import bp as supervision_bp
 
     prefix = app.config["INTAKE_AI_URL_PREFIX"].rstrip("/") or None
@@ -169,6 +174,8 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     if own_login:
         app.register_blueprint(auth_bp, url_prefix=prefix)
     pages = (clients_bp, intake_bp, sessions_bp, records_bp, risk_bp, supervision_bp)
-    for bp in (*pages, accounts_bp, audit_trail_bp):
+    for bp in (*pages, accounts_bp, audit_trail_bp, smart_bp):
         app.register_blueprint(bp, url_prefix=prefix)
-    app.register_blueprint(fhir_bp, url_prefix=app.config["INTAKE_AI_FHIR_BASE"].rstrip("/"))
+    fhir_base = app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
+    app.register_blueprint(fhir_bp, url_prefix=fhir_base)
+    app.register_blueprint(smart_api_bp, url_prefix=fhir_base)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from intake_ai.auth.actors import Actor
 from intake_ai.auth.scopes import parse_scopes
-from intake_ai.models import ApiToken, User
+from intake_ai.models import ApiToken, SmartClient, User
 from intake_ai.store.database import session, utcnow
 
 #: Makes leaked tokens easy to recognise in logs and secret scanners.
@@ -41,11 +41,16 @@ def issue_token(
     return row, secret
 
 
-#: Built once: every API call runs it. The user comes in the same query (joined).
+#: Built once: every API call runs it. The user comes in the same query (joined). A token
+#: a SMART client obtained is found only while the client's registration is active:
+#: disabling one revokes its tokens too, and this also covers a registration switched off
+#: in the database directly.
 _BY_DIGEST = (
     select(ApiToken)
     .options(joinedload(ApiToken.user))
+    .outerjoin(SmartClient, SmartClient.id == ApiToken.smart_client_id)
     .where(ApiToken.token_hash == bindparam("digest"))
+    .where(or_(ApiToken.smart_client_id.is_(None), SmartClient.active.is_(True)))
 )
 
 

@@ -10,6 +10,7 @@ from flask import current_app
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from intake_ai.boundary.hosts import public_root
 from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS
+from intake_ai.smart.discovery import rest_security, token_url
 
 SOFTWARE_VERSION = "0.1.0"
 READ = ("read", "vread", "history-instance", "history-type", "search-type")
@@ -90,14 +91,11 @@ def build_capability_statement() -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Bearer tokens with SMART-style scopes (system/Type.read, "
-                "system/*.write, ...). Searches page by keyset (_cursor links). "
+                "documentation": "Bearer tokens with SMART scopes (system/Type.rs, "
+                "system/*.read, ...): SMART Backend Services tokens from the token endpoint, "
+                "or the operator's own. Searches page by keyset (_cursor links). "
                 "Entered-in-error records are left out unless status asks.",
-                "security": {
-                    "cors": False,
-                    "description": "OAuth-style bearer tokens issued by "
-                    "the operator (flask create-token).",
-                },
+                "security": rest_security(token_url()),
                 "resource": [_resource(t) for t in SERVED_RESOURCE_TYPES],
                 "operation": [{"name": "export", "definition": BULK_EXPORT + "export"}],
             }

@@ -5,6 +5,7 @@ from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encou
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
 from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
+from intake_ai.models.smart_clients import SmartClient, UsedAssertion
 from intake_ai.models.store import StoredResource
 from intake_ai.models.users import ApiToken, Role, Supervision, User
 
@@ -23,7 +24,9 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "SecondFactor",
+    "SmartClient",
     "StoredResource",
     "Supervision",
+    "UsedAssertion",
     "User",
 ]

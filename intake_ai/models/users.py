@@ -106,5 +106,9 @@ class ApiToken(Base):
     #: When the token last authenticated an API call, to the minute (written at most once a
     #: minute per token, so that reads do not each cost a write).
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set for a token a SMART backend client obtained (``smart/``); None for the operator's.
+    smart_client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intake_smart_client.id"), index=True
+    )
 
     user: Mapped[User] = relationship(back_populates="tokens")
