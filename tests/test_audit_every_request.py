@@ -200,6 +200,9 @@ def test_every_route_leaves_exactly_one_audit_record_naming_the_patient(app, mak
     with app.app_context():
         target = session().scalars(select(User).where(User.username == "walk-target")).one()
         ids.values["user_id"] = target.id
+        # No SMART client is registered in this world: the admin's disable answers 404,
+        # which is audited like any other answer.
+        ids.values["registration_id"] = 1
         ids.values["token_id"] = (
             session().scalars(select(ApiToken.id).where(ApiToken.user_id == target.id)).one()
         )

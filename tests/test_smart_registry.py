@@ -273,7 +273,7 @@ def test_only_admins_reach_the_registrations(csrf_app, runner, tmp_path, usernam
             )
             .all()
         )
-    assert len(refusals) == 2
+    assert len(refusals) == 3  # the two refused admin actions, and the anonymous visit
 
 
 def test_reading_the_registrations_is_audited(app, client, make) -> None:
