@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     apply_defaults(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = app.config.get("INTAKE_AI_SECRET_KEY") or _instance_secret(
-            Path(app.instance_path)
-        )
     url = app.config["INTAKE_AI_DATABASE_URL"] or (
         "sqlite:///" + os.path.join(app.instance_path, "intake_ai.sqlite3")
     )
@@ -50,17 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         with app.app_context():
             _tune_sqlite(db)
     Migrate(app, db, directory=str(MIGRATIONS_DIR))
-    IntakeAI(app, db=db)
+    IntakeAI(app, db=db)  # also gives the app its secret key (config.ensure_secret_key)
     return app
-
-
-def _instance_secret(instance: Path) -> str:
-    """A secret key kept in the instance folder, so sign-ins survive a restart."""
-    path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from flask_login import LoginManager
+from flask import Flask, current_app, redirect, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, login_url
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from intake_ai.config import apply_defaults
+from intake_ai.config import apply_defaults, ensure_secret_key
 from intake_ai.models import User
 from intake_ai.untrusted import RowIdConverter, keep_form_bytes, row_id
 
@@ -27,6 +29,20 @@ class IntakeAIState:
     current_user: Callable[[], User | None]
     #: True when the module handles sign-in itself (its own login pages).
     own_login: bool
+
+    def host_sign_in(self, here: str) -> ResponseReturnValue:
+        """Nobody the module knows is signed in, in a host that signs people in itself: off
+        to the host's sign-in (``INTAKE_AI_LOGIN_URL``, else Flask-Login's ``login_view``),
+        back to ``here`` after; a page saying so when the host names neither."""
+        manager = getattr(current_app, "login_manager", None)
+        target = current_app.config["INTAKE_AI_LOGIN_URL"] or getattr(manager, "login_view", None)
+        if target:
+            return redirect(login_url(target, next_url=here))
+        message = (
+            "Sign in to the health record first; these pages open for the person it has "
+            "signed in, once an administrator has given them an intake_ai account."
+        )
+        return render_template("intake_ai/error.html", title="Sign in first", message=message), 401
 
 
 class IntakeAI:
@@ -57,6 +73,7 @@ class IntakeAI:
         current_user: Callable[[], User | None] | None = None,
     ) -> None:
         apply_defaults(app.config)
+        ensure_secret_key(app.config, Path(app.instance_path))
         db = db or self._db or app.extensions.get("sqlalchemy")
         if db is None:
             db = SQLAlchemy()

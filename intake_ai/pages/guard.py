@@ -11,7 +11,6 @@ import plotly
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -19,6 +18,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -66,12 +66,14 @@ def secure_headers(response: BaseResponse) -> BaseResponse:
     return response
 
 
-def _require_sign_in() -> BaseResponse | None:
+def _require_sign_in() -> ResponseReturnValue | None:
     if page_actor() is not None:
         return None
-    if current_app.extensions["intake_ai"].own_login:
-        return redirect(url_for("intake_auth.login", next=request.full_path.rstrip("?")))
-    abort(401)
+    state = current_app.extensions["intake_ai"]
+    here = request.full_path.rstrip("?")
+    if state.own_login:
+        return redirect(url_for("intake_auth.login", next=here))
+    return state.host_sign_in(request.script_root + here)  # the host's, never a bare 401
 
 
 def _refuse_garbled_text() -> tuple[str, int] | None:
