@@ -7,6 +7,9 @@ from datetime import datetime
 
 from fhir_mappings.definitions.risk import band_for
 
+#: The intake's "how often" answers that count as using AI for a purpose (never does not).
+USED = ("freq-sometimes", "freq-often")
+
 
 @dataclass
 class SessionPoint:

@@ -15,10 +15,7 @@ import plotly.graph_objects as go
 
 from fhir_mappings.definitions import answer_lists as lists
 from intake_ai.charts import axes, style
-from intake_ai.charts.data import ClientTrends
-
-#: The intake's "how often" answers the chart shows (never is not a use).
-USED = ("freq-sometimes", "freq-often")
+from intake_ai.charts.data import USED, ClientTrends
 
 
 def purposes_figure(trends: ClientTrends, dates: axes.Axis) -> go.Figure | None:

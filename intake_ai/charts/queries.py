@@ -13,13 +13,12 @@ from sqlalchemy import ColumnElement, not_, or_, select
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import INDICATOR, INDICATOR_REVIEW
-from intake_ai.charts.data import ClientTrends, FlagPoint, SessionPoint
+from intake_ai.charts.data import USED, ClientTrends, FlagPoint, SessionPoint
 from intake_ai.models import StoredResource
 from intake_ai.models.store import current_version
 from intake_ai.store.database import session
 
 SERIES_CODES = ("days-per-week", "time-per-day", "reliance-rating", INDICATOR.code)
-USED = ("freq-sometimes", "freq-often")
 
 
 def _live() -> list[ColumnElement[bool]]:

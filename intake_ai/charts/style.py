@@ -40,7 +40,7 @@ ALARM = OKABE_ITO["vermillion"]
 INK = "#1d2330"
 MUTED = "#5b6475"
 GRID = "#d6dae2"
-#: Every colour but the alarm, in the order series take them.
+#: Every colour but the alarm and black (the score's), in the order series take them.
 SERIES = tuple(colour for name, colour in OKABE_ITO.items() if colour != ALARM and name != "black")
 
 
