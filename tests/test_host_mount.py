@@ -8,6 +8,7 @@ user, the pages send people to the host's sign-in; signing in there opens them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,7 @@ def lookup_intake_user(host_user: Any) -> Any:
 
 
 @pytest.fixture
-def readme_host(app, migrated: str, monkeypatch, tmp_path: Path) -> Flask:  # type: ignore[no-untyped-def]
+def readme_host(app, migrated: str, monkeypatch, tmp_path: Path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     """The README snippet run as written, then the host's own sign-in around it. (``app``
     only empties the tables afterwards.)"""
     from flask_login import LoginManager, login_user
@@ -185,7 +186,9 @@ def readme_host(app, migrated: str, monkeypatch, tmp_path: Path) -> Flask:  # ty
             return redirect(request.args.get("next") or "/")
         return render_template_string(HOST_LOGIN_PAGE)
 
-    return host
+    yield host
+    with host.app_context():
+        namespace["db"].engine.dispose()  # the host's pool, on the test database
 
 
 def _sign_in_through_the_host(web, username: str, next_url: str) -> Any:  # type: ignore[no-untyped-def]
@@ -261,10 +264,17 @@ def test_a_host_without_a_secret_key_can_use_the_module_sign_in(
         WTF_CSRF_ENABLED=False,
         INTAKE_AI_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
     )
-    IntakeAI(host, db=SQLAlchemy(host))
+    db = SQLAlchemy(host)
+    IntakeAI(host, db=db)
     make.user("clinician", "dr-own")
-    signed_in = host.test_client().post("/login", data={"username": "dr-own", "password": PASSWORD})
-    assert signed_in.status_code == 302  # was a 500: no secret key to sign the session
+    try:
+        signed_in = host.test_client().post(
+            "/login", data={"username": "dr-own", "password": PASSWORD}
+        )
+        assert signed_in.status_code == 302  # was a 500: no secret key to sign the session
+    finally:
+        with host.app_context():
+            db.engine.dispose()  # the host's pool, on the test database
 
 
 def test_login_url_setting_names_the_hosts_sign_in(tmp_path: Path) -> None:
