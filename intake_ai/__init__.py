@@ -19,7 +19,7 @@ from intake_ai.config import apply_defaults, from_environment
 from intake_ai.extension import IntakeAI
 from intake_ai.paths import MIGRATIONS_DIR
 from intake_ai.store.database import Base
-from intake_ai.store.private_files import instance_secret, owner_only_sqlite_file
+from intake_ai.store.private_files import owner_only_sqlite_file
 
 __all__ = ["IntakeAI", "create_app"]
 
@@ -33,10 +33,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     apply_defaults(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = app.config.get("INTAKE_AI_SECRET_KEY") or instance_secret(
-            Path(app.instance_path)
-        )
     url = app.config["INTAKE_AI_DATABASE_URL"] or (
         "sqlite:///" + os.path.join(app.instance_path, "intake_ai.sqlite3")
     )
@@ -53,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         with app.app_context():
             _tune_sqlite(db)
     Migrate(app, db, directory=str(MIGRATIONS_DIR))
-    IntakeAI(app, db=db)
+    IntakeAI(app, db=db)  # also gives the app its secret key (config.ensure_secret_key)
     return app
 
 

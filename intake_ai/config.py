@@ -10,13 +10,23 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from intake_ai.store.private_files import instance_secret
 
 ENV_PREFIX = "INTAKE_AI_"
 
 DEFAULTS: dict[str, Any] = {
     #: SQLAlchemy URL of the database. ``None`` means a SQLite file in the instance folder.
     "INTAKE_AI_DATABASE_URL": None,
+    #: Session signing key, used when the app has no SECRET_KEY of its own (standalone app
+    #: or host). None: a key generated once and kept in the app's instance folder.
+    "INTAKE_AI_SECRET_KEY": None,
+    #: Where a host that signs people in itself sends someone the pages find signed out or
+    #: without an intake_ai user: a URL or path, or an endpoint name (``next`` is added).
+    #: None: the host's Flask-Login ``login_manager.login_view``.
+    "INTAKE_AI_LOGIN_URL": None,
     #: Where the clinician pages are mounted ("" for the standalone app).
     "INTAKE_AI_URL_PREFIX": "",
     #: Base path of the FHIR REST API.
@@ -102,6 +112,23 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
 
 
 def apply_defaults(config: dict[str, Any]) -> None:
-    """Fill in every key the host has not set."""
+    """Fill in every key the host has not set: from the environment, else the default."""
+    for key, value in from_environment().items():
+        config.setdefault(key, value)
     for key, value in DEFAULTS.items():
         config.setdefault(key, value)
+
+
+def ensure_secret_key(config: dict[str, Any], instance: Path) -> None:
+    """Give an app without a SECRET_KEY one: sessions, sign-in and CSRF tokens need it.
+
+    ``INTAKE_AI_SECRET_KEY`` when set; otherwise a key generated once and kept in the
+    instance folder (readable by the owner only), so sign-ins survive a restart.
+    """
+    if config.get("SECRET_KEY"):
+        return
+    if config.get("INTAKE_AI_SECRET_KEY"):
+        config["SECRET_KEY"] = config["INTAKE_AI_SECRET_KEY"]
+        return
+    instance.mkdir(parents=True, exist_ok=True)
+    config["SECRET_KEY"] = instance_secret(instance)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from flask_login import LoginManager
+from flask import Flask, current_app, redirect, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, login_url
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
@@ -19,7 +21,7 @@ from intake_ai import audit
 from intake_ai.boundary import hooks
 from intake_ai.boundary.hosts import check_public_url
 from intake_ai.boundary.scope import Mount, mount_of
-from intake_ai.config import apply_defaults
+from intake_ai.config import apply_defaults, ensure_secret_key
 from intake_ai.models import User
 from intake_ai.untrusted import RowIdConverter, keep_form_bytes
 
@@ -33,6 +35,20 @@ class IntakeAIState:
     own_login: bool
     #: Where the module's URLs are (set once its blueprints are registered).
     mount: Mount | None = None
+
+    def host_sign_in(self, here: str) -> ResponseReturnValue:
+        """Nobody the module knows is signed in, in a host that signs people in itself: off
+        to the host's sign-in (``INTAKE_AI_LOGIN_URL``, else Flask-Login's ``login_view``),
+        back to ``here`` after; a page saying so when the host names neither."""
+        manager = getattr(current_app, "login_manager", None)
+        target = current_app.config["INTAKE_AI_LOGIN_URL"] or getattr(manager, "login_view", None)
+        if target:
+            return redirect(login_url(target, next_url=here))
+        message = (
+            "Sign in to the health record first; these pages open for the person it has "
+            "signed in, once an administrator has given them an intake_ai account."
+        )
+        return render_template("intake_ai/error.html", title="Sign in first", message=message), 401
 
 
 class IntakeAI:
@@ -64,6 +80,7 @@ class IntakeAI:
     ) -> None:
         apply_defaults(app.config)
         check_public_url(app.config["INTAKE_AI_PUBLIC_URL"])
+        ensure_secret_key(app.config, Path(app.instance_path))
         db = db or self._db or app.extensions.get("sqlalchemy")
         if db is None:
             db = SQLAlchemy()

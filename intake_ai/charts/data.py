@@ -7,6 +7,9 @@ from datetime import datetime
 
 from fhir_mappings.definitions.risk import band_for
 
+#: The intake's "how often" answers that count as using AI for a purpose (never does not).
+USED = ("freq-sometimes", "freq-often")
+
 
 @dataclass
 class SessionPoint:
@@ -35,5 +38,22 @@ class FlagPoint:
 class ClientTrends:
     sessions: list[SessionPoint] = field(default_factory=list)
     flags: list[FlagPoint] = field(default_factory=list)
-    #: (session date, purpose code) -> how many answers named it (intake row or note choice).
-    purposes: dict[tuple[datetime, str], int] = field(default_factory=dict)
+    #: The intake's purposes used sometimes or often: (intake date, purpose code) -> how
+    #: often (a code of the purpose-frequency list).
+    intake_purposes: dict[tuple[datetime, str], str] = field(default_factory=dict)
+    #: The session notes' main purposes: (session date, purpose code).
+    note_purposes: set[tuple[datetime, str]] = field(default_factory=set)
+
+    def moments(self) -> list[datetime]:
+        """Every date a chart could show: all of a client's charts share one date range."""
+        return sorted(
+            {p.when for p in self.sessions}
+            | {f.when for f in self.flags}
+            | {when for when, _code in self.intake_purposes}
+            | {when for when, _code in self.note_purposes}
+        )
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded that a chart could show."""
+        return not (self.sessions or self.flags or self.intake_purposes or self.note_purposes)

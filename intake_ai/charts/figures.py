@@ -1,49 +1,35 @@
-"""Plotly figures from chart data: pure functions, no database, no Flask.
+"""A client's trend figures from chart data: pure functions, no database, no Flask.
 
-Every trace carries the exact answer in its hover text, and every figure has a table twin
-(``*_table``) with the same numbers for screen readers and printing.
+Every trace carries the exact answer in its hover text, and the figures have a table twin
+(``table.py``) with the same numbers for screen readers and printing. A figure with
+nothing to draw is None (the page says so in words, never with empty axes); every date axis
+of a client spans the same dates (``axes.date_axis`` of all that was recorded) and every
+answer scale its real range; colours come from ``style.py`` (one per code, for every
+client). Titles are the page's headings, not drawn in the plot, so they wrap on a phone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 
 import plotly.graph_objects as go
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.model import AnswerList
-from fhir_mappings.definitions.risk import BANDS, MAX_SCORE, flag_kind
-from intake_ai.charts.data import ClientTrends, SessionPoint
+from fhir_mappings.definitions.risk import BANDS, MAX_SCORE, URGENCIES, flag_kind
+from intake_ai.charts import axes, style
+from intake_ai.charts.data import ClientTrends, FlagPoint, SessionPoint
+from intake_ai.charts.embed import Chart, chart
+from intake_ai.charts.purposes import purposes_figure
 
-BAND_COLOURS = {
-    "band-low": "rgba(43,110,63,0.10)",
-    "band-moderate": "rgba(138,90,0,0.12)",
-    "band-high": "rgba(164,22,26,0.12)",
-}
-URGENCY_SYMBOL = {"review-now": "triangle-up", "this-session": "diamond", "info": "circle"}
-Table = tuple[list[str], list[list[str]]]
-
-
-def _layout(title: str, y_title: str, **extra: object) -> dict[str, object]:
-    return {
-        "title": {"text": title, "x": 0},
-        "height": 320,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "yaxis": {"title": {"text": y_title}},
-        "xaxis": {"title": {"text": "Session"}, "type": "date", "tickformat": "%-d %b %Y"},
-        "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.25},
-        **extra,
-    }
-
-
-def _day(moment: datetime) -> str:
-    return moment.strftime("%-d %b %Y")
+TIME_SCALE = lists.TIME_PER_DAY.without("tpd-not-sure", id="time", title="time")
+#: "review-now" -> "Review now", from the definitions' urgency concepts.
+URGENCY_NAMES = {c.code.removeprefix("urgency-"): c.display for c in URGENCIES}
+NO_DATA = "No session notes yet: the charts start with the intake and grow with each note."
 
 
 def _ordinal(
-    answers: AnswerList, points: Sequence[SessionPoint], attribute: str, name: str
+    answers: AnswerList, points: Sequence[SessionPoint], attribute: str, mark: style.Mark
 ) -> go.Scatter:
     codes = list(answers.codes)
     shown = [p for p in points if getattr(p, attribute) in codes]
@@ -51,79 +37,115 @@ def _ordinal(
         x=[p.when for p in shown],
         y=[codes.index(getattr(p, attribute)) for p in shown],
         mode="lines+markers",
-        name=name,
-        text=[f"{_day(p.when)}: {answers.option(getattr(p, attribute)).display}" for p in shown],
-        hovertemplate="%{text}<extra>" + name + "</extra>",
+        name=answers.title,
+        marker=style.marker(mark),
+        line={"color": mark.colour},
+        text=[
+            f"{axes.day(p.when)}: {answers.option(getattr(p, attribute)).display}" for p in shown
+        ],
+        hovertemplate="%{text}<extra></extra>",
+        showlegend=False,
     )
 
 
-def usage_figure(trends: ClientTrends) -> go.Figure:
-    """Days per week and time per day, session by session (ordinal scales)."""
-    days, time = (
-        lists.DAYS_PER_WEEK,
-        lists.TIME_PER_DAY.without("tpd-not-sure", id="time", title="time"),
+def usage_figure(trends: ClientTrends, dates: axes.Axis) -> go.Figure | None:
+    """Days a week and time a day, session by session, each on its own answer scale."""
+    days = _ordinal(lists.DAYS_PER_WEEK, trends.sessions, "days", style.DAYS)
+    time = _ordinal(TIME_SCALE, trends.sessions, "time", style.TIME)
+    if not (days.x or time.x):
+        return None
+    figure = style.figure(
+        440,
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.14,
+        subplot_titles=("Days a week", "Time on a day of use"),
     )
-    figure = go.Figure(
-        [
-            _ordinal(days, trends.sessions, "days", "Days a week"),
-            _ordinal(time, trends.sessions, "time", "Time a day"),
-        ]
-    )
-    figure.update_layout(**_layout("Days a week and time a day", "Answer (ordered)"))
-    figure.update_layout(
-        yaxis={
-            "tickvals": list(range(6)),
-            "ticktext": [
-                "<1 day / <15 min",
-                "1–2 d / 15–60 min",
-                "3–4 d / 1–2 h",
-                "5–6 d / 2–4 h",
-                "every day / >4 h",
-                "",
-            ],
-            "range": [-0.3, 4.3],
-        }
-    )
+    figure.add_trace(days, row=1, col=1)
+    figure.add_trace(time, row=2, col=1)
+    for row, scale in enumerate((lists.DAYS_PER_WEEK, TIME_SCALE), start=1):
+        figure.update_yaxes(axes.ordinal_axis([o.display for o in scale.options]), row=row, col=1)
+    figure.update_xaxes(dates)
+    figure.update_xaxes(title={"text": "Session"}, row=2, col=1)
     return figure
 
 
-def reliance_figure(trends: ClientTrends) -> go.Figure:
+def reliance_figure(trends: ClientTrends, dates: axes.Axis) -> go.Figure | None:
     shown = [p for p in trends.sessions if p.reliance is not None]
-    figure = go.Figure(
-        [
-            go.Scatter(
-                x=[p.when for p in shown],
-                y=[p.reliance for p in shown],
-                mode="lines+markers",
-                name="Reliance",
-                text=[f"{_day(p.when)}: {p.reliance:g} of 10" for p in shown],
-                hovertemplate="%{text}<extra>Reliance to cope</extra>",
-            )
-        ]
+    if not shown:
+        return None
+    figure = style.figure(320)
+    figure.add_trace(
+        go.Scatter(
+            x=[p.when for p in shown],
+            y=[p.reliance for p in shown],
+            mode="lines+markers",
+            name="Reliance",
+            marker=style.marker(style.RELIANCE),
+            line={"color": style.RELIANCE.colour},
+            text=[f"{axes.day(p.when)}: {p.reliance:g} of 10" for p in shown],
+            hovertemplate="%{text}<extra>Reliance to cope</extra>",
+            showlegend=False,
+        )
     )
-    figure.update_layout(**_layout("Reliance on AI to cope (0–10, client-reported)", "0–10"))
-    figure.update_layout(yaxis={"range": [-0.5, 10.5]})
+    figure.update_xaxes(dates, title={"text": "Session"})
+    figure.update_yaxes(axes.number_axis(0, 10), title={"text": "0–10"}, dtick=2)
     return figure
 
 
-def indicator_figure(trends: ClientTrends) -> go.Figure:
-    """The score with its provisional bands shaded, overrides and red flags marked."""
-    scored = [p for p in trends.sessions if p.score is not None]
-    traces: list[go.Scatter] = [
+def _flag_traces(flags: Sequence[FlagPoint]) -> list[go.Scatter]:
+    """One point per day and urgency (flags raised together share it and its hover text)."""
+    traces = []
+    for urgency, mark in style.URGENCIES.items():
+        days: dict[str, list[FlagPoint]] = {}
+        for flag in sorted(flags, key=lambda f: f.when):
+            if flag_kind(flag.code).urgency == urgency:
+                days.setdefault(axes.day(flag.when), []).append(flag)
+        if not days:
+            continue
+        traces.append(
+            go.Scatter(
+                x=[group[0].when for group in days.values()],
+                y=[URGENCY_NAMES[urgency]] * len(days),
+                mode="markers",
+                name=f"Flag: {URGENCY_NAMES[urgency].lower()}",
+                marker={
+                    **style.marker(mark, size=13),
+                    "color": [style.FLAGS[group[0].code].colour for group in days.values()],
+                },
+                text=[
+                    f"{day}: "
+                    + "; ".join(
+                        flag_kind(f.code).display + (" (acknowledged)" if f.acknowledged else "")
+                        for f in group
+                    )
+                    for day, group in days.items()
+                ],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    return traces
+
+
+def _score_traces(scored: Sequence[SessionPoint]) -> list[go.Scatter]:
+    traces = [
         go.Scatter(
             x=[p.when for p in scored],
             y=[p.score for p in scored],
             mode="lines+markers",
             name="Score (rules-v1)",
+            marker=style.marker(style.SCORE),
+            line={"color": style.SCORE.colour},
             text=[
-                f"{_day(p.when)}: score {p.score}, {p.band.removeprefix('band-')} (provisional)"
+                f"{axes.day(p.when)}: score {p.score}, {p.band.removeprefix('band-')} (provisional)"
                 for p in scored
                 if p.band
             ],
             hovertemplate="%{text}<extra></extra>",
         )
     ]
-    overridden = [p for p in scored if p.override_band]
+    overridden = [p for p in scored if p.override_band and p.band]
     if overridden:
         traces.append(
             go.Scatter(
@@ -131,152 +153,107 @@ def indicator_figure(trends: ClientTrends) -> go.Figure:
                 y=[p.score for p in overridden],
                 mode="markers",
                 name="Overridden by the clinician",
-                marker={"symbol": "x", "size": 12, "line": {"width": 2}},
+                marker={**style.marker(style.OVERRIDE, size=13), "line": {"width": 2}},
                 text=[
-                    f"{_day(p.when)}: computed {p.band.removeprefix('band-')}, clinician's band "
-                    f"{(p.override_band or '').removeprefix('band-')}"
+                    f"{axes.day(p.when)}: computed {(p.band or '').removeprefix('band-')}, "
+                    f"clinician's band {(p.override_band or '').removeprefix('band-')}"
                     for p in overridden
-                    if p.band
                 ],
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-    for urgency, symbol in URGENCY_SYMBOL.items():
-        flags = [f for f in trends.flags if flag_kind(f.code).urgency == urgency]
-        if flags:
-            traces.append(
-                go.Scatter(
-                    x=[f.when for f in flags],
-                    y=[MAX_SCORE + 0.5] * len(flags),
-                    mode="markers",
-                    name=f"Flag: {urgency.replace('-', ' ')}",
-                    marker={"symbol": symbol, "size": 11},
-                    text=[
-                        f"{_day(f.when)}: {flag_kind(f.code).display}"
-                        f"{' (acknowledged)' if f.acknowledged else ''}"
-                        for f in flags
-                    ],
-                    hovertemplate="%{text}<extra></extra>",
-                )
-            )
-    figure = go.Figure(traces)
+    return traces
+
+
+def indicator_figure(trends: ClientTrends, dates: axes.Axis) -> go.Figure | None:
+    """The score with its provisional bands shaded and overrides marked; red flags in a strip
+    above it, one row per urgency, on the same dates."""
+    scored = [p for p in trends.sessions if p.score is not None]
+    if not scored and not trends.flags:
+        return None
+    flags = _flag_traces(trends.flags)
+    row = 2 if flags else 1  # the score's panel
+    figure = style.figure(
+        420 if flags else 360,
+        rows=row,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        row_heights=[0.22, 0.78] if flags else None,
+    )
+    for trace in _score_traces(scored):
+        figure.add_trace(trace, row=row, col=1)
+    for trace in flags:
+        figure.add_trace(trace, row=1, col=1)
+    if flags:
+        present = [name for name in URGENCY_NAMES.values() if any(t.y[0] == name for t in flags)]
+        figure.update_yaxes(
+            type="category",
+            categoryorder="array",
+            categoryarray=list(reversed(present)),
+            range=[-0.6, len(present) - 0.4],
+            fixedrange=True,
+            showgrid=False,
+            row=1,
+            col=1,
+        )
     for band in BANDS:
         figure.add_hrect(
             y0=band.low - 0.5,
             y1=band.high + 0.5,
             line_width=0,
-            fillcolor=BAND_COLOURS[band.code],
+            fillcolor=style.tint(style.BAND_COLOURS[band.code], 0.16),
             layer="below",
             annotation_text=f"{band.display} (provisional)",
             annotation_position="top left",
+            annotation_font={"color": style.INK, "size": 12},
+            row=row,
+            col=1,
         )
-    figure.update_layout(
-        **_layout("Dependency-risk indicator (bands provisional)", f"Score (0–{MAX_SCORE})")
+    figure.update_xaxes(dates)
+    figure.update_xaxes(title={"text": "Session"}, row=row, col=1)
+    figure.update_yaxes(
+        axes.number_axis(0, MAX_SCORE),
+        title={"text": f"Score (0–{MAX_SCORE})"},
+        dtick=3,
+        row=row,
+        col=1,
     )
-    figure.update_layout(yaxis={"range": [-0.5, MAX_SCORE + 1.2]})
     return figure
 
 
-def purposes_figure(trends: ClientTrends) -> go.Figure:
-    """Purposes named per session (intake: used sometimes or often; notes: main purposes)."""
-    dates = sorted({when for when, _code in trends.purposes})
-    traces = []
-    for option in lists.PURPOSES.options:
-        counts = [trends.purposes.get((when, option.code), 0) for when in dates]
-        if any(counts):
-            traces.append(
-                go.Bar(
-                    x=dates,
-                    y=counts,
-                    name=option.display,
-                    text=[f"{_day(d)}: {option.display}" for d in dates],
-                    hovertemplate="%{text}<extra></extra>",
-                    textposition="none",
-                )
-            )
-    figure = go.Figure(traces)
-    figure.update_layout(**_layout("Purposes over time", "Purposes named"), barmode="stack")
-    return figure
+Builder = Callable[[ClientTrends, axes.Axis], "go.Figure | None"]
+#: The client's charts, in page order: name -> (title, figure, what the page says without it).
+CHARTS: dict[str, tuple[str, Builder, str]] = {
+    "usage": (
+        "Days a week and time a day",
+        usage_figure,
+        "No answers on days a week or time a day yet.",
+    ),
+    "reliance": (
+        "Reliance on AI to cope (0–10, client-reported)",
+        reliance_figure,
+        "No reliance ratings yet: each session note asks for one (0–10).",
+    ),
+    "indicator": (
+        "Dependency-risk indicator (bands provisional)",
+        indicator_figure,
+        "No indicator score yet.",
+    ),
+    "purposes": (
+        "Purposes: at intake and in session notes",
+        purposes_figure,
+        "No purposes recorded yet.",
+    ),
+}
 
 
-def client_figures(trends: ClientTrends) -> dict[str, go.Figure]:
+def client_charts(trends: ClientTrends) -> dict[str, Chart]:
+    """The client's charts, each drawn or saying why not; none at all when nothing is recorded."""
+    if trends.empty:
+        return {}
+    dates = axes.date_axis(trends.moments())
     return {
-        "usage": usage_figure(trends),
-        "reliance": reliance_figure(trends),
-        "indicator": indicator_figure(trends),
-        "purposes": purposes_figure(trends),
+        name: chart(title, build(trends, dates), empty)
+        for name, (title, build, empty) in CHARTS.items()
     }
-
-
-def client_table(trends: ClientTrends) -> Table:
-    """The same numbers as the figures, one row per session."""
-    header = [
-        "Session",
-        "Days a week",
-        "Time a day",
-        "Reliance (0–10)",
-        "Score",
-        "Band (provisional)",
-        "Clinician's band",
-        "Purposes named",
-    ]
-    rows = []
-    for p in trends.sessions:
-        purposes = sorted(
-            lists.PURPOSES.option(code).display
-            for (when, code), n in trends.purposes.items()
-            if when == p.when and n
-        )
-        rows.append(
-            [
-                _day(p.when),
-                lists.DAYS_PER_WEEK.option(p.days).display if p.days else "",
-                lists.TIME_PER_DAY.option(p.time).display if p.time else "",
-                f"{p.reliance:g}" if p.reliance is not None else "",
-                str(p.score) if p.score is not None else "",
-                (p.band or "").removeprefix("band-"),
-                (p.override_band or "").removeprefix("band-"),
-                ", ".join(purposes),
-            ]
-        )
-    for flag in trends.flags:
-        rows.append(
-            [_day(flag.when), "", "", "", "", "", "", f"Flag: {flag_kind(flag.code).display}"]
-        )
-    rows.sort(key=lambda r: datetime.strptime(r[0], "%d %b %Y"))
-    return header, rows
-
-
-def distribution_figure(
-    title: str, counts: dict[str, int | None], labels: dict[str, str], minimum: int
-) -> go.Figure:
-    """Counts per group as bars; groups too small to show (None) are named, not drawn."""
-    shown = [(labels.get(k, k), n) for k, n in counts.items() if n is not None]
-    hidden = [labels.get(k, k) for k, n in counts.items() if n is None]
-    figure = go.Figure(
-        [
-            go.Bar(
-                x=[name for name, _n in shown],
-                y=[n for _name, n in shown],
-                text=[f"{name}: {n} clients" for name, n in shown],
-                hovertemplate="%{text}<extra></extra>",
-                textposition="none",
-                name="Clients",
-            )
-        ]
-    )
-    layout = _layout(title, "Clients")
-    layout["xaxis"] = {"title": {"text": ""}, "type": "category"}
-    figure.update_layout(**layout)
-    if hidden:
-        figure.add_annotation(
-            text=f"Hidden (fewer than {minimum} clients): {', '.join(hidden)}",
-            xref="paper",
-            yref="paper",
-            x=0,
-            y=-0.35,
-            showarrow=False,
-            xanchor="left",
-            font={"size": 11},
-        )
-    return figure

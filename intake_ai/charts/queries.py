@@ -1,25 +1,24 @@
 """What the client's trend charts plot, read with SQL from the store's index columns.
 
-Only index columns are read (no stored JSON is parsed), entered-in-error records are left
-out, and the purpose mix is counted by the database.
+Only index columns are read (no stored JSON is parsed) and entered-in-error records are left
+out. Purposes keep where they were answered: the intake asks how often each is used, a
+session note which were the main ones, and the charts show the two apart.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, not_, or_, select
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import INDICATOR, INDICATOR_REVIEW
-from intake_ai.charts.data import ClientTrends, FlagPoint, SessionPoint
+from intake_ai.charts.data import USED, ClientTrends, FlagPoint, SessionPoint
 from intake_ai.models import StoredResource
 from intake_ai.models.store import current_version
 from intake_ai.store.database import session
 
 SERIES_CODES = ("days-per-week", "time-per-day", "reliance-rating", INDICATOR.code)
-USED = ("freq-sometimes", "freq-often")
 
 
 def _live() -> list[ColumnElement[bool]]:
@@ -93,12 +92,8 @@ def client_trends(client_id: int) -> ClientTrends:
         )
         if when is not None and code is not None
     ]
-    purpose = case(
-        (StoredResource.code == "main-purposes", StoredResource.value_code),
-        else_=StoredResource.code,
-    )
-    counted = db.execute(
-        select(StoredResource.effective, purpose.label("purpose"), func.count())
+    answers = db.execute(
+        select(StoredResource.effective, StoredResource.code, StoredResource.value_code)
         .where(
             StoredResource.resource_type == "Observation",
             StoredResource.client_id == client_id,
@@ -106,10 +101,13 @@ def client_trends(client_id: int) -> ClientTrends:
             StoredResource.code.in_(("main-purposes", *lists.PURPOSES.codes)),
             or_(StoredResource.code == "main-purposes", StoredResource.value_code.in_(USED)),
         )
-        .group_by(StoredResource.effective, purpose)
+        .distinct()
     ).all()
-    counts: dict[tuple[datetime, str], int] = defaultdict(int)
-    for when, code, n in counted:
-        counts[(when, code)] += n
-    trends.purposes = dict(counts)
+    for when, code, value in answers:
+        if when is None or code is None or value is None:
+            continue
+        if code == "main-purposes":
+            trends.note_purposes.add((when, value))
+        else:
+            trends.intake_purposes[(when, code)] = value
     return trends

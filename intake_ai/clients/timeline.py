@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import select
 
 from fhir_mappings.definitions.intake import INTAKE
@@ -22,9 +21,10 @@ from fhir_mappings.questionnaire import questionnaire_url
 from fhir_mappings.response import answers_of
 from intake_ai import access
 from intake_ai.auth.actors import Actor
-from intake_ai.charts.embed import figure_json
-from intake_ai.charts.figures import Table, client_figures, client_table
+from intake_ai.charts.embed import Chart
+from intake_ai.charts.figures import NO_DATA, client_charts
 from intake_ai.charts.queries import client_trends
+from intake_ai.charts.table import Table, client_table
 from intake_ai.clients import service
 from intake_ai.forms.records import responses_of
 from intake_ai.forms.views import AnswerRow, describe
@@ -123,9 +123,10 @@ class ClientTimeline:
     indicator: IndicatorView | None
     intake: StoredResource | None = None
     sessions: list[SessionEntry] = field(default_factory=list)
-    #: Chart name -> (title, figure JSON); and the same numbers as a table.
-    trends: dict[str, tuple[str, Markup]] = field(default_factory=dict)
+    #: Chart name -> chart (empty when nothing is recorded); the same numbers as a table.
+    trends: dict[str, Chart] = field(default_factory=dict)
     trend_table: Table = field(default_factory=lambda: ([], []))
+    trends_nothing: str = NO_DATA
 
 
 def _names(refs: set[str]) -> dict[str, str]:
@@ -241,12 +242,8 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
         may_record=access.is_clinician_of_record(actor, client_id),
     )
     trends = client_trends(client_id)
-    if trends.sessions:
-        page.trends = {
-            name: (figure.layout.title.text, figure_json(figure))
-            for name, figure in client_figures(trends).items()
-        }
-        page.trend_table = client_table(trends)
+    page.trends = client_charts(trends)
+    page.trend_table = client_table(trends)
     notes = {row.encounter_id: row for row in _all_notes(client_id)}
 
     for encounter in service.client_encounters(client_id):

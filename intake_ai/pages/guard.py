@@ -12,7 +12,6 @@ import plotly
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -20,6 +19,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
@@ -58,7 +58,7 @@ PLOTLY_VERSION = version("plotly")
 PASSWORD_CHANGE_ENDPOINT = "intake_accounts.change_password"  # noqa: S105
 
 
-def _require_sign_in() -> BaseResponse | None:
+def _require_sign_in() -> ResponseReturnValue | None:
     actor = page_actor()
     if actor is not None:
         # Checked on the intake_ai user, so it holds for the module's own sign-in and for
@@ -67,10 +67,12 @@ def _require_sign_in() -> BaseResponse | None:
             return redirect(url_for(PASSWORD_CHANGE_ENDPOINT))
         return None
     audit.refused("sign-in required")
-    if current_app.extensions["intake_ai"].own_login:
+    state = current_app.extensions["intake_ai"]
+    here = request.full_path.rstrip("?")
+    if state.own_login:
         # To sign-in, or to the step of it still to take (second factor, enrolment).
-        return redirect(login_sessions.sign_in_url(request.full_path.rstrip("?")))
-    abort(401)
+        return redirect(login_sessions.sign_in_url(here))
+    return state.host_sign_in(request.script_root + here)  # the host's, never a bare 401
 
 
 def _refuse_garbled_text() -> BaseResponse | None:

@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import BANDS
 from intake_ai.auth.actors import current_actor
-from intake_ai.charts.embed import figure_json
-from intake_ai.charts.figures import distribution_figure
+from intake_ai.charts import style
+from intake_ai.charts.caseload import distribution_chart
 from intake_ai.errors import InvalidInput
 from intake_ai.pages.guard import guard_pages
 from intake_ai.pages.paging import page_of
@@ -62,24 +62,21 @@ def dashboard() -> tuple[str, int]:
         with transaction():
             view = service.dashboard(current_actor(), None, Period())
     charts = {
-        "bands": (
+        "bands": distribution_chart(
             "Clients by current band",
-            figure_json(
-                distribution_figure(
-                    "Clients by current band", view.bands, BAND_LABELS, service.MIN_GROUP
-                )
-            ),
+            view.bands,
+            BAND_LABELS,
+            style.BAND_MARKS,
+            service.MIN_GROUP,
+            "No client has a score yet.",
         ),
-        "purposes": (
-            "Purpose mix",
-            figure_json(
-                distribution_figure(
-                    "Purpose mix (clients naming each purpose)",
-                    view.purposes,
-                    PURPOSE_LABELS,
-                    service.MIN_GROUP,
-                )
-            ),
+        "purposes": distribution_chart(
+            "Purpose mix (clients naming each purpose)",
+            view.purposes,
+            PURPOSE_LABELS,
+            style.PURPOSES,
+            service.MIN_GROUP,
+            "No purposes recorded yet.",
         ),
     }
     # The two long tables page (each on its own parameter); the lists and aggregates cover

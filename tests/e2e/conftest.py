@@ -1,7 +1,10 @@
 """Real-browser fixtures: the app on a live local server, driven in Debian's headless Chromium.
 
-The browser is the system's /usr/bin/chromium (never a downloaded one). Without it these
-tests skip, unless INTAKE_AI_REQUIRE_BROWSER=1 (as in CI), which turns the skip into a failure.
+The browser is the system's /usr/bin/chromium (never a downloaded one). Every page state a
+test reaches is checked with axe-core (tests/e2e/accessibility.py): no test has to ask, and a
+serious or critical violation fails it. Without Chromium, or without npm to install axe-core,
+these tests skip with the reason, unless INTAKE_AI_REQUIRE_BROWSER=1 (as in CI), which turns
+the skip into a failure.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
+from tests.e2e.accessibility import Accessibility, AxeUnavailable, install_axe, watch_playwright
 
 CHROMIUM = os.environ.get("INTAKE_AI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,13 +35,51 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _require_browser() -> None:
-    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
-        return
-    message = f"{CHROMIUM} is not installed (Debian package 'chromium')"
+#: The accessibility checker of this run, once the first browser test has started.
+ACCESSIBILITY: list[Accessibility] = []
+
+
+def _unavailable(message: str) -> None:
     if os.environ.get("INTAKE_AI_REQUIRE_BROWSER") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def _require_browser() -> None:
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    _unavailable(f"{CHROMIUM} is not installed (Debian package 'chromium')")
+
+
+@pytest.fixture(scope="session")
+def accessibility() -> Iterator[Accessibility]:
+    """axe-core, installed once per run, watching every page, locator and context."""
+    _require_browser()
+    try:
+        script = install_axe()
+    except AxeUnavailable as error:
+        _unavailable(f"axe-core is needed for the browser tests: {error}")
+    axe = Accessibility(script)
+    ACCESSIBILITY.append(axe)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        watch_playwright(monkeypatch, axe)
+        yield axe
+
+
+@pytest.fixture(autouse=True)
+def _accessibility_of_this_test(
+    accessibility: Accessibility, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    accessibility.test = request.node.nodeid
+    yield
+    accessibility.test = ""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for axe in ACCESSIBILITY:
+        terminalreporter.write_sep("-", "accessibility (axe-core) by page")
+        for line in axe.table():
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture
@@ -76,7 +118,7 @@ def page(browser, tmp_path: Path) -> Iterator[object]:
     page.on("pageerror", lambda e: console_errors.append(str(e)))
     page.console_errors = console_errors
     yield page
-    context.close()
+    context.close()  # checks the state the test ended in first
 
 
 def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:

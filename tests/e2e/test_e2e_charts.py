@@ -67,11 +67,13 @@ def test_client_charts_render_with_their_traces_and_points(
     reliance = _plot(page, "reliance")
     assert reliance["scatter"] == [2]  # the two notes
     indicator = _plot(page, "indicator")
-    # score line (3 sessions), one override, flags: review now (1), this session (2)
-    assert indicator["scatter"] == [3, 1, 1, 2]
+    # The flag strip above: review now (1), this session (2 flags raised by the same note,
+    # so one point naming both); the score below: 3 sessions, one override.
+    assert indicator["scatter"] == [1, 1, 3, 1]
     assert indicator["shapes"] >= 3  # the three provisional bands
     purposes = _plot(page, "purposes")
-    assert len(purposes["bars"]) >= 3
+    # Intake: three purposes used sometimes or often; notes: one main purpose each.
+    assert purposes["scatter"] == [3, 2] and purposes["bars"] == []
     page.locator("#chart-table summary").click()
     assert "View as table" in page.locator("#trends").inner_text()
     assert page.locator("#chart-table tbody tr").count() >= 3
@@ -86,7 +88,9 @@ def test_dashboard_shows_only_own_supervisees(live_server, page, clinic, tmp_pat
     assert links == [f"/clients/{clinic['dr-a']}"]
     assert f"/clients/{clinic['dr-z']}" not in page.content()
     assert "Client " in page.locator("#caseload").inner_text()
-    _plot(page, "bands")
+    # Two clients: every group is under five, so no chart, only the sentence and the caption.
+    assert "Every group has fewer than 5" in page.locator("#chart-bands-empty").inner_text()
+    assert "Low (provisional)" in page.locator("#chart-bands-caption").inner_text()
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     response = page.goto(f"{live_server}/clients/{clinic['dr-z']}")
     assert response.status == 404  # reads as not there, like an unknown id
