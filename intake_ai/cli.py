@@ -1,4 +1,5 @@
-"""``flask`` commands: users, tokens, SMART clients, clients, schema, demo data, export/import."""
+"""``flask`` commands: users, tokens, clients, schema, demo data, export/import (the SMART
+client registry's are in ``smart/commands.py``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from intake_ai.auth.scopes import ScopeError
 from intake_ai.demo.seed import DEMO_PASSWORD
-from intake_ai.errors import InvalidInput, NotFound
+from intake_ai.errors import InvalidInput, NotFound, message_of
 from intake_ai.models import Role
+from intake_ai.smart.commands import SMART_COMMANDS
 from intake_ai.store import migrate
 from intake_ai.store.database import transaction
 
@@ -22,11 +24,7 @@ ROLE_NAMES = [role.value for role in Role]
 
 
 def _fail(error: Exception) -> click.ClickException:
-    if isinstance(error, InvalidInput):
-        return click.ClickException(
-            "; ".join(f"{k}: {', '.join(v)}" for k, v in error.errors.items())
-        )
-    return click.ClickException(str(error))
+    return click.ClickException(message_of(error))
 
 
 @click.command("upgrade")
@@ -262,70 +260,6 @@ def unlock_user_command(username: str) -> None:
     click.echo(f"{username!r}: " + ("unlocked" if was_locked else "was not locked"))
 
 
-@click.command("register-smart-client")
-@with_appcontext
-@click.argument("client_id")
-@click.option("--integrator", required=True, help="Username of the integrator it acts as.")
-@click.option(
-    "--jwks",
-    "jwks_file",
-    required=True,
-    type=click.File("r"),
-    help="File holding the client's public JWKS (JSON; '-' reads standard input).",
-)
-@click.option(
-    "--scope",
-    "scopes",
-    multiple=True,
-    required=True,
-    help="Most it may be granted, e.g. system/Observation.rs (repeatable).",
-)
-@click.option("--label", help="What the client is (defaults to the client id).")
-def register_smart_client_command(
-    client_id: str, integrator: str, jwks_file: Any, scopes: tuple[str, ...], label: str | None
-) -> None:
-    """Register a SMART Backend Services client (client_credentials, private_key_jwt)."""
-    from intake_ai.smart import clients
-
-    flat = [part for scope in scopes for part in scope.split()]
-    try:
-        with transaction():
-            clients.register(client_id, label or client_id, integrator, jwks_file.read(), flat)
-    except InvalidInput as error:
-        raise _fail(error) from error
-    click.echo(f"registered SMART client {client_id!r} acting as {integrator!r}")
-
-
-@click.command("list-smart-clients")
-@with_appcontext
-def list_smart_clients_command() -> None:
-    """List SMART client registrations: id, status, integrator user, allowed scopes."""
-    from intake_ai.smart import clients
-
-    with transaction():
-        rows = [
-            (r.client_id, "active" if r.active else "disabled", r.user.username, r.scopes)
-            for r in clients.registrations()
-        ]
-    for client_id, status, username, scopes in rows:
-        click.echo(f"{client_id}\t{status}\t{username}\t{scopes}")
-
-
-@click.command("disable-smart-client")
-@with_appcontext
-@click.argument("client_id")
-def disable_smart_client_command(client_id: str) -> None:
-    """Disable a SMART client: no new tokens, and the tokens it holds stop working."""
-    from intake_ai.smart import clients
-
-    try:
-        with transaction():
-            clients.disable(client_id)
-    except NotFound as error:
-        raise _fail(error) from error
-    click.echo(f"disabled SMART client {client_id!r}; its tokens no longer work")
-
-
 @click.command("create-client")
 @with_appcontext
 @click.argument("ehr_patient_id")
@@ -436,9 +370,7 @@ COMMANDS = [
     list_tokens_command,
     revoke_token_command,
     unlock_user_command,
-    register_smart_client_command,
-    list_smart_clients_command,
-    disable_smart_client_command,
+    *SMART_COMMANDS,
     create_client_command,
     seed_demo_command,
     export_command,

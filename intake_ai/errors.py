@@ -32,9 +32,18 @@ class InvalidInput(IntakeError):
     def __init__(self, errors: Mapping[str, Sequence[str]], message: str | None = None) -> None:
         self.errors = {key: list(value) for key, value in errors.items()}
         super().__init__(
-            message or "; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items())
+            message or _joined(self.errors)
         )
 
 
 class ConsentRequired(IntakeError):
     """Nothing but the consent answer may be stored before the client agrees."""
+
+
+def message_of(error: Exception) -> str:
+    """One line for a person at a terminal: each field's messages, or the error's own."""
+    return _joined(error.errors) if isinstance(error, InvalidInput) else str(error)
+
+
+def _joined(errors: Mapping[str, Sequence[str]]) -> str:
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
