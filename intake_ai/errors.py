@@ -31,9 +31,7 @@ class InvalidInput(IntakeError):
 
     def __init__(self, errors: Mapping[str, Sequence[str]], message: str | None = None) -> None:
         self.errors = {key: list(value) for key, value in errors.items()}
-        super().__init__(
-            message or _joined(self.errors)
-        )
+        super().__init__(message or _joined(self.errors))
 
 
 class ConsentRequired(IntakeError):
