@@ -1,0 +1,1 @@
+"""Usage figures measured from the client's own chatbot data export."""
