@@ -42,6 +42,7 @@ LOCAL_OPERATIONS = {
     "login": "Sign in",
     "logout": "Sign out",
     "validate": "Validate a resource",
+    "upload": "Read an uploaded file (nothing of it kept)",
     # Written by the request-level safeguard for requests that recorded nothing themselves.
     "request": "Request that touched no record itself",
     "submit": "Submission that changed no record itself",

@@ -90,7 +90,9 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
             value_num = float(resource["valueInteger"])
         elif "valueBoolean" in resource:
             value_code = "true" if resource["valueBoolean"] else "false"
-        effective = resource.get("effectiveDateTime")
+        effective = resource.get("effectiveDateTime") or (
+            resource.get("effectivePeriod") or {}
+        ).get("start")
         # The response an answer was extracted from; the indicator a review is about.
         sources = resource.get("derivedFrom") or []
         if sources and isinstance(sources[0], dict):

@@ -10,8 +10,8 @@ from fhir_mappings.concepts import OTHER_CONCEPTS, Concept
 from fhir_mappings.definitions.model import AnswerList, Definition
 
 #: Bump when any concept is added or its display changes.
-TERMINOLOGY_VERSION = "1.0.0"
-TERMINOLOGY_DATE = "2026-11-24"
+TERMINOLOGY_VERSION = "1.1.0"
+TERMINOLOGY_DATE = "2026-12-01"
 PUBLISHER = "intake_ai"
 
 

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_AI_FHIR_MAX_BODY": 1_000_000,
     #: Largest request body any page accepts, in bytes (413 above it, before it is read).
     "INTAKE_AI_MAX_FORM_BODY": 2_000_000,
+    #: Largest upload of a client's chatbot data export, in bytes (the .zip or its
+    #: conversations.json; real ones reach hundreds of MB). Only that page takes it.
+    "INTAKE_AI_MAX_EXPORT_UPLOAD": 1_100_000_000,
     #: The URL the app's root is reached at from outside (``https://ehr.example.org``, a
     #: path allowed): absolute URLs (FHIR links, Location headers, export manifests) are
     #: built on it. Unset, they use the request's host, which must be a trusted one.

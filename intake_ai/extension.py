@@ -184,13 +184,22 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     from intake_ai.smart.routes import api as smart_api_bp
     from intake_ai.smart.routes import bp as smart_bp
     from intake_ai.supervision.routes import bp as supervision_bp
+    from intake_ai.usage_export.routes import bp as usage_export_bp
 
     prefix = app.config["INTAKE_AI_URL_PREFIX"].rstrip("/") or None
     app.register_blueprint(assets_bp, url_prefix=prefix)
     app.register_blueprint(web_bp, url_prefix=prefix)
     if own_login:
         app.register_blueprint(auth_bp, url_prefix=prefix)
-    pages = (clients_bp, intake_bp, sessions_bp, records_bp, risk_bp, supervision_bp)
+    pages = (
+        clients_bp,
+        intake_bp,
+        sessions_bp,
+        records_bp,
+        risk_bp,
+        supervision_bp,
+        usage_export_bp,
+    )
     for bp in (*pages, accounts_bp, audit_trail_bp, smart_bp):
         app.register_blueprint(bp, url_prefix=prefix)
     fhir_base = app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")

@@ -48,8 +48,14 @@ class BoundedInput:
             close()
 
 
+#: Pages that take a large upload, and the setting that bounds it instead of the form limit.
+UPLOADS = {"intake_usage_export.upload": "INTAKE_AI_MAX_EXPORT_UPLOAD"}
+
+
 def limit_for(area: Area) -> int:
     key = "INTAKE_AI_FHIR_MAX_BODY" if area is Area.FHIR else "INTAKE_AI_MAX_FORM_BODY"
+    if area is Area.PAGES and request.method == "POST":
+        key = UPLOADS.get(request.endpoint or "", key)
     return int(current_app.config[key])
 
 

@@ -18,6 +18,7 @@ from fhir_mappings.definitions import VERSIONS
 from fhir_mappings.definitions.risk import RISK_CONCEPTS
 from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, value_sets
+from fhir_mappings.usage_export import EXPORT_CONCEPTS
 from intake_ai.errors import Conflict
 from intake_ai.models import StoredResource
 from intake_ai.store import resources as resource_store
@@ -29,7 +30,7 @@ def definitional_resources() -> list[dict[str, Any]]:
     definitions = list(VERSIONS)
     return [
         *(build_questionnaire(d) for d in definitions),
-        code_system(definitions, (*RISK_CONCEPTS, *AUDIT_CONCEPTS)),
+        code_system(definitions, (*RISK_CONCEPTS, *AUDIT_CONCEPTS, *EXPORT_CONCEPTS)),
         *value_sets(definitions),
     ]
 

@@ -1,0 +1,217 @@
+"""The clinician's upload of a client's chatbot export: review first, then save; the
+figures served by the FHIR API, beside the client-reported ones, never in the indicator."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from intake_ai.demo.exports import export_json, export_zip
+from intake_ai.models import AuditRecord, StoredResource
+from intake_ai.store.database import session
+from tests.export_helpers import CONVERSATIONS
+from tests.fhir_validator import run_validator
+
+SECRET = "Demo-secret-phrase"
+EXPORT_CODES = ("export-usage-week", "export-usage-summary")
+
+
+def _upload(web, client_id: int, data: bytes, name: str = "export.zip"):  # type: ignore[no-untyped-def]
+    return web.post(
+        f"/clients/{client_id}/usage-export",
+        data={"export": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _stored(app, client_id: int) -> list[StoredResource]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        rows = list(
+            session().scalars(
+                select(StoredResource).where(
+                    StoredResource.client_id == client_id,
+                    StoredResource.code.in_(EXPORT_CODES),
+                    StoredResource.is_current,
+                )
+            )
+        )
+        session().expunge_all()
+    return rows
+
+
+def _audits(app, operation: str) -> list[AuditRecord]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        rows = list(
+            session().scalars(select(AuditRecord).where(AuditRecord.operation == operation))
+        )
+        session().expunge_all()
+    return rows
+
+
+def _sealed(page: str) -> str:
+    found = re.search(r'name="figures" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def _web(app, who: str = "dr-a"):  # type: ignore[no-untyped-def]
+    from tests.conftest import AuthActions
+
+    web = app.test_client()
+    AuthActions(web).login(who)
+    return web
+
+
+@pytest.mark.parametrize("provider", ["chatgpt", "claude"])
+def test_upload_shows_figures_and_stores_nothing_until_saved(app, world, provider) -> None:
+    web = _web(app)
+    data = export_zip(provider, CONVERSATIONS).replace(b"Demo text", SECRET.encode())
+    page = _upload(web, world.agreed, data)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200, text[:2000]
+    assert "Nothing is saved yet" in text
+    assert "05 Oct 2026" in text and "12 Oct 2026" in text  # the two weeks
+    assert SECRET not in text and SECRET not in _sealed(text)
+    assert _stored(app, world.agreed) == []
+    (upload,) = _audits(app, "upload")
+    assert upload.client_id == world.agreed and upload.outcome == "0"
+    assert provider in upload.detail and SECRET not in upload.detail
+
+    saved = web.post(f"/clients/{world.agreed}/usage-export/save", data={"figures": _sealed(text)})
+    assert saved.status_code == 302
+    rows = _stored(app, world.agreed)
+    assert sorted(r.code for r in rows) == [
+        "export-usage-summary",
+        "export-usage-week",
+        "export-usage-week",
+    ]
+    assert all(SECRET.encode() not in r.content for r in rows)
+    creates = [a for a in _audits(app, "create") if a.entity and "Observation/" in a.entity]
+    assert creates and creates[-1].client_id == world.agreed
+
+
+def test_saving_the_same_export_again_updates_its_weeks(app, world) -> None:
+    web = _web(app)
+    for _ in range(2):
+        page = _upload(
+            web, world.agreed, export_json("claude", CONVERSATIONS), "conversations.json"
+        )
+        web.post(
+            f"/clients/{world.agreed}/usage-export/save",
+            data={"figures": _sealed(page.get_data(as_text=True))},
+        )
+    rows = _stored(app, world.agreed)
+    assert len(rows) == 3 and {r.version_id for r in rows} == {2}
+
+
+def test_saved_figures_are_served_by_the_api_and_pass_the_validators(
+    app, world, client, tmp_path
+) -> None:
+    web = _web(app)
+    page = _upload(web, world.agreed, export_zip("chatgpt", CONVERSATIONS))
+    web.post(
+        f"/clients/{world.agreed}/usage-export/save",
+        data={"figures": _sealed(page.get_data(as_text=True))},
+    )
+    found = client.get(
+        f"/fhir/Observation?patient={world.agreed}&code=export-usage-week,export-usage-summary",
+        headers=world.integrator,
+    )
+    assert found.status_code == 200
+    resources = [e["resource"] for e in found.json["entry"]]
+    assert len(resources) == 3
+    summary = next(r for r in resources if r["code"]["coding"][0]["code"] == "export-usage-summary")
+    assert summary["method"]["coding"][0]["code"] == "from-client-export"
+    assert "ChatGPT data export" in summary["note"][0]["text"]
+    assert "derivedFrom" not in summary and len(summary["hasMember"]) == 2
+    week = next(r for r in resources if r["effectivePeriod"]["start"].startswith("2026-10-05"))
+    values = {c["code"]["coding"][0]["code"]: c for c in week["component"]}
+    assert values["export-active-days"]["valueInteger"] == 3
+    assert values["export-client-messages"]["valueInteger"] == 6
+    assert values["export-estimated-minutes"]["valueQuantity"]["value"] == 11 + 2 + 3 + 4
+    code_system = client.get(
+        "/fhir/CodeSystem?url=http://intake-ai.org/fhir/CodeSystem/ai-use", headers=world.integrator
+    ).json["entry"][0]["resource"]
+    run_validator([found.json, *resources, code_system], tmp_path)
+
+
+def test_a_hostile_upload_is_refused_with_its_reason_audited_and_nothing_stored(app, world) -> None:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("conversations.json", b"[" + b" " * (8 << 20) + b"]")
+    page = _upload(_web(app), world.agreed, buffer.getvalue())
+    assert page.status_code == 400
+    assert "bomb" in page.get_data(as_text=True)
+    for data in (b'{"not": "an export"}', b"[" * 500, b"\x89PNG\r\n"):
+        refused = _upload(_web(app), world.agreed, data, "conversations.json")
+        assert refused.status_code == 400
+        assert 'class="error" id="export-error"' in refused.get_data(as_text=True)
+    assert _stored(app, world.agreed) == []
+    refusals = _audits(app, "upload")
+    assert len(refusals) == 4 and {r.outcome for r in refusals} == {"4"}
+    assert _upload(_web(app), world.agreed, b"", "x").status_code == 400
+
+
+def test_only_the_clinician_of_record_of_an_agreeing_client_may_upload(app, world) -> None:
+    data = export_zip("claude", CONVERSATIONS)
+    assert _upload(_web(app, "dr-b"), world.agreed, data).status_code in (403, 404)
+    assert _upload(_web(app, "sup"), world.agreed, data).status_code in (403, 404)
+    refused = _upload(_web(app), world.undecided, data)
+    assert refused.status_code == 400 and "agreed" in refused.get_data(as_text=True)
+    assert _stored(app, world.agreed) == [] and _stored(app, world.undecided) == []
+
+
+def test_figures_cannot_be_changed_or_moved_to_another_client(app, world) -> None:
+    web = _web(app)
+    sealed = _sealed(
+        _upload(web, world.agreed, export_zip("claude", CONVERSATIONS)).get_data(as_text=True)
+    )
+    tampered = sealed[:-3] + ("AAA" if not sealed.endswith("AAA") else "BBB")
+    assert (
+        web.post(
+            f"/clients/{world.agreed}/usage-export/save", data={"figures": tampered}
+        ).status_code
+        == 400
+    )
+    moved = web.post(f"/clients/{world.second}/usage-export/save", data={"figures": sealed})
+    assert moved.status_code == 400
+    other = _web(app, "dr-b")
+    assert other.post(
+        f"/clients/{world.agreed}/usage-export/save", data={"figures": sealed}
+    ).status_code in (403, 404)
+    assert _stored(app, world.agreed) == [] and _stored(app, world.second) == []
+
+
+def test_the_indicator_does_not_read_the_export(app, world) -> None:
+    from intake_ai.risk.history import answer_sources, score_history
+
+    def indicator_state():  # type: ignore[no-untyped-def]
+        with app.app_context():
+            scored = [s.result.score for s in score_history(answer_sources(world.agreed))]
+            rows = (
+                session()
+                .execute(
+                    select(func.count(), func.max(StoredResource.pk)).where(
+                        StoredResource.code == "dependency-indicator",
+                        StoredResource.client_id == world.agreed,
+                    )
+                )
+                .one()
+            )
+            session().rollback()
+        return scored, tuple(rows)
+
+    before = indicator_state()
+    web = _web(app)
+    page = _upload(web, world.agreed, export_zip("chatgpt", CONVERSATIONS))
+    web.post(
+        f"/clients/{world.agreed}/usage-export/save",
+        data={"figures": _sealed(page.get_data(as_text=True))},
+    )
+    assert _stored(app, world.agreed)
+    assert indicator_state() == before
