@@ -202,6 +202,7 @@ def week_observation(context: ExportContext, week: Week) -> dict[str, Any]:
         "end": _midnight(week.start + timedelta(days=7), context.zone),
     }
     observation["component"] = [
+        _component(PROVIDER, PROVIDERS[context.provider]),
         _component(CONVERSATIONS, week.conversations),
         _component(MESSAGES, week.messages),
         _component(ACTIVE_DAYS, week.active_days),
@@ -267,4 +268,14 @@ def component_value(observation: dict[str, Any], concept: Concept) -> float | No
                 return float(component["valueInteger"])
             if "valueQuantity" in component:
                 return float(component["valueQuantity"]["value"])
+    return None
+
+
+def component_display(observation: dict[str, Any], concept: Concept) -> str | None:
+    """A coded component's display (the provider, the trend), None when absent."""
+    for component in observation.get("component", []):
+        if component["code"]["coding"][0]["code"] == concept.code:
+            value = component.get("valueCodeableConcept")
+            if value:
+                return str(value["coding"][0].get("display", ""))
     return None

@@ -215,3 +215,37 @@ def test_the_indicator_does_not_read_the_export(app, world) -> None:
     )
     assert _stored(app, world.agreed)
     assert indicator_state() == before
+
+
+def test_client_page_charts_the_export_beside_the_client_reported_answers(app, world) -> None:
+    import json as jsonlib
+
+    web = _web(app)
+    page = web.get(f"/clients/{world.agreed}")
+    assert f"/clients/{world.agreed}/usage-export" in page.get_data(as_text=True)
+    sealed = _sealed(
+        _upload(web, world.agreed, export_zip("claude", CONVERSATIONS)).get_data(as_text=True)
+    )
+    web.post(f"/clients/{world.agreed}/usage-export/save", data={"figures": sealed})
+    text = web.get(f"/clients/{world.agreed}").get_data(as_text=True)
+    block = re.search(
+        r'<script type="application/json" id="figure-usage">(.*?)</script>', text, re.S
+    )
+    assert block
+    figure = jsonlib.loads(block.group(1))
+    names = [t.get("name") for t in figure["data"]]
+    assert "From export (per week)" in names and "Client-reported (per session)" in names
+    export_days = next(t for t in figure["data"] if t.get("name") == "From export (per week)")
+    # Week 1: 3 active days (band 3-4, index 2); week 2: 1 day (band 1-2, index 1).
+    assert export_days["y"] == [2, 1]
+    assert "3 active days" in export_days["text"][0]
+    from intake_ai.charts import style
+
+    assert export_days["marker"]["color"] == style.EXPORT_DAYS.colour
+    assert "3 active days (from export)" in text  # the table twin
+
+
+def test_pages_without_the_right_to_record_do_not_offer_the_upload(app, world) -> None:
+    assert "usage-export" not in _web(app).get(f"/clients/{world.undecided}").get_data(as_text=True)
+    assert _web(app).get(f"/clients/{world.agreed}/usage-export").status_code == 200
+    assert _web(app, "sup").get(f"/clients/{world.agreed}/usage-export").status_code in (403, 404)

@@ -34,6 +34,17 @@ class FlagPoint:
     acknowledged: bool
 
 
+@dataclass(frozen=True)
+class ExportWeekPoint:
+    """One week measured from the client's export (the Observation's period start)."""
+
+    when: datetime
+    provider: str
+    active_days: int
+    #: Estimated minutes on a day of use; None in a week without use.
+    minutes_per_day: int | None
+
+
 @dataclass
 class ClientTrends:
     sessions: list[SessionPoint] = field(default_factory=list)
@@ -43,6 +54,8 @@ class ClientTrends:
     intake_purposes: dict[tuple[datetime, str], str] = field(default_factory=dict)
     #: The session notes' main purposes: (session date, purpose code).
     note_purposes: set[tuple[datetime, str]] = field(default_factory=set)
+    #: Weeks measured from the client's own chatbot export, shown beside what they said.
+    export_weeks: list[ExportWeekPoint] = field(default_factory=list)
 
     def moments(self) -> list[datetime]:
         """Every date a chart could show: all of a client's charts share one date range."""
@@ -51,9 +64,16 @@ class ClientTrends:
             | {f.when for f in self.flags}
             | {when for when, _code in self.intake_purposes}
             | {when for when, _code in self.note_purposes}
+            | {w.when for w in self.export_weeks}
         )
 
     @property
     def empty(self) -> bool:
         """Nothing recorded that a chart could show."""
-        return not (self.sessions or self.flags or self.intake_purposes or self.note_purposes)
+        return not (
+            self.sessions
+            or self.flags
+            or self.intake_purposes
+            or self.note_purposes
+            or self.export_weeks
+        )

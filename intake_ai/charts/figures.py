@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.model import AnswerList
 from fhir_mappings.definitions.risk import BANDS, MAX_SCORE, URGENCIES, flag_kind
-from intake_ai.charts import axes, style
+from intake_ai.charts import axes, exported, style
 from intake_ai.charts.data import ClientTrends, FlagPoint, SessionPoint
 from intake_ai.charts.embed import Chart, chart
 from intake_ai.charts.purposes import purposes_figure
@@ -49,11 +49,17 @@ def _ordinal(
 
 
 def usage_figure(trends: ClientTrends, dates: axes.Axis) -> go.Figure | None:
-    """Days a week and time a day, session by session, each on its own answer scale."""
+    """Days a week and time a day, session by session, each on its own answer scale; beside
+    them, the weeks measured from the client's export (on the same scales)."""
     days = _ordinal(lists.DAYS_PER_WEEK, trends.sessions, "days", style.DAYS)
     time = _ordinal(TIME_SCALE, trends.sessions, "time", style.TIME)
-    if not (days.x or time.x):
+    weeks = trends.export_weeks
+    if not (days.x or time.x or weeks):
         return None
+    if weeks:
+        # Two sources on one scale: the legend names them.
+        days.update(name=exported.CLIENT_REPORTED, showlegend=True, legendgroup="reported")
+        time.update(name=exported.CLIENT_REPORTED, legendgroup="reported")
     figure = style.figure(
         440,
         rows=2,
@@ -64,10 +70,13 @@ def usage_figure(trends: ClientTrends, dates: axes.Axis) -> go.Figure | None:
     )
     figure.add_trace(days, row=1, col=1)
     figure.add_trace(time, row=2, col=1)
+    if weeks:
+        figure.add_trace(exported.days_trace(weeks, lists.DAYS_PER_WEEK), row=1, col=1)
+        figure.add_trace(exported.time_trace(weeks, TIME_SCALE), row=2, col=1)
     for row, scale in enumerate((lists.DAYS_PER_WEEK, TIME_SCALE), start=1):
         figure.update_yaxes(axes.ordinal_axis([o.display for o in scale.options]), row=row, col=1)
     figure.update_xaxes(dates)
-    figure.update_xaxes(title={"text": "Session"}, row=2, col=1)
+    figure.update_xaxes(title={"text": "Week" if weeks else "Session"}, row=2, col=1)
     return figure
 
 

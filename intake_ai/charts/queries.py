@@ -1,19 +1,30 @@
 """What the client's trend charts plot, read with SQL from the store's index columns.
 
-Only index columns are read (no stored JSON is parsed) and entered-in-error records are left
-out. Purposes keep where they were answered: the intake asks how often each is used, a
-session note which were the main ones, and the charts show the two apart.
+Only index columns are read (no stored JSON is parsed), except for the weeks measured from
+a client's export, whose figures are the components of one Observation a week; and
+entered-in-error records are left out. Purposes keep where they were answered: the intake
+asks how often each is used, a session note which were the main ones, and the charts show
+the two apart.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, not_, or_, select
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import INDICATOR, INDICATOR_REVIEW
-from intake_ai.charts.data import USED, ClientTrends, FlagPoint, SessionPoint
+from fhir_mappings.usage_export import (
+    ACTIVE_DAYS,
+    MINUTES_PER_DAY,
+    PROVIDER,
+    WEEK,
+    component_display,
+    component_value,
+)
+from intake_ai.charts.data import USED, ClientTrends, ExportWeekPoint, FlagPoint, SessionPoint
 from intake_ai.models import StoredResource
 from intake_ai.models.store import current_version
 from intake_ai.store.database import session
@@ -110,4 +121,34 @@ def client_trends(client_id: int) -> ClientTrends:
             trends.note_purposes.add((when, value))
         else:
             trends.intake_purposes[(when, code)] = value
+    trends.export_weeks = export_weeks(client_id)
     return trends
+
+
+def export_weeks(client_id: int) -> list[ExportWeekPoint]:
+    rows = session().execute(
+        select(StoredResource.effective, StoredResource.content)
+        .where(
+            StoredResource.resource_type == "Observation",
+            StoredResource.client_id == client_id,
+            StoredResource.code == WEEK.code,
+            *_live(),
+        )
+        .order_by(StoredResource.effective)
+    )
+    weeks = []
+    for when, content in rows:
+        if when is None or content is None:
+            continue
+        observation = json.loads(content)
+        days = component_value(observation, ACTIVE_DAYS)
+        minutes = component_value(observation, MINUTES_PER_DAY)
+        weeks.append(
+            ExportWeekPoint(
+                when,
+                component_display(observation, PROVIDER) or "",
+                int(days or 0),
+                int(minutes) if minutes is not None else None,
+            )
+        )
+    return weeks

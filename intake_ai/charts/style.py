@@ -58,6 +58,11 @@ DAYS = Mark(OKABE_ITO["blue"], "circle")
 TIME = Mark(OKABE_ITO["orange"], "square")
 RELIANCE = Mark(OKABE_ITO["bluish-green"], "circle")
 SCORE = Mark(OKABE_ITO["black"], "circle")
+#: The same series measured from the client's own export: same colour, an open diamond on a
+#: dashed line, so "from export" and "client-reported" differ in shape and line, not hue.
+EXPORT_DAYS = Mark(OKABE_ITO["blue"], "diamond-open")
+EXPORT_TIME = Mark(OKABE_ITO["orange"], "diamond-open")
+EXPORT_DASH = "dash"
 OVERRIDE = Mark(OKABE_ITO["blue"], "x")
 
 #: Fourteen purposes, six colours: the second and third rounds are hatched differently.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.risk import flag_kind
-from intake_ai.charts import axes
+from intake_ai.charts import axes, exported
 from intake_ai.charts.data import ClientTrends
 
 Table = tuple[list[str], list[list[str]]]
@@ -52,5 +52,6 @@ def client_table(trends: ClientTrends) -> Table:
         rows.append(
             [axes.day(flag.when), "", "", "", "", "", "", f"Flag: {flag_kind(flag.code).display}"]
         )
+    rows += exported.table_rows(trends.export_weeks, len(header))
     rows.sort(key=lambda r: datetime.strptime(r[0], "%d %b %Y"))
     return header, rows
