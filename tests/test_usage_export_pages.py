@@ -8,6 +8,8 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from intake_ai.demo.exports import export_json, export_zip
 from intake_ai.models import AuditRecord, StoredResource
@@ -20,10 +22,13 @@ EXPORT_CODES = ("export-usage-week", "export-usage-summary")
 
 
 def _upload(web, client_id: int, data: bytes, name: str = "export.zip"):  # type: ignore[no-untyped-def]
+    # Encoded in memory: the test client would spool a large body to a temporary file of
+    # its own, left open when the server refuses the body unread.
+    boundary, body = encode_multipart({"export": FileStorage(io.BytesIO(data), name)})
     return web.post(
         f"/clients/{client_id}/usage-export",
-        data={"export": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
 
 
@@ -249,3 +254,42 @@ def test_pages_without_the_right_to_record_do_not_offer_the_upload(app, world) -
     assert "usage-export" not in _web(app).get(f"/clients/{world.undecided}").get_data(as_text=True)
     assert _web(app).get(f"/clients/{world.agreed}/usage-export").status_code == 200
     assert _web(app, "sup").get(f"/clients/{world.agreed}/usage-export").status_code in (403, 404)
+
+
+def test_the_upload_page_alone_takes_a_body_over_the_form_limit(app, app_factory, world) -> None:
+    from intake_ai.demo.exports import FakeConversation
+    from tests.export_helpers import at
+
+    talks = [FakeConversation(f"t{n}", [at(n / 20, 0), at(n / 20, 1)]) for n in range(1500)]
+    data = export_json("claude", talks, text_size=1200)
+    assert len(data) > app.config["INTAKE_AI_MAX_FORM_BODY"]
+    page = _upload(_web(app), world.agreed, data, "conversations.json")
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    # Any other page refuses the same body before reading it.
+    boundary, body = encode_multipart({"kind": FileStorage(io.BytesIO(data), "x.json")})
+    other = _web(app).post(
+        f"/clients/{world.agreed}/flags/new",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert other.status_code == 413
+    small = app_factory(INTAKE_AI_MAX_EXPORT_UPLOAD=100_000)
+    refused = _upload(_web(small), world.agreed, data, "conversations.json")
+    assert refused.status_code == 413
+    assert _stored(app, world.agreed) == []
+
+
+def test_the_upload_leaves_no_file_behind(app, world, tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    from intake_ai.demo.exports import FakeConversation
+    from tests.export_helpers import at
+
+    # Werkzeug spools an upload over 500 KB to a temporary file: in this folder.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    talks = [FakeConversation(f"t{n}", [at(n / 20, 0), at(n / 20, 1)]) for n in range(600)]
+    data = export_zip("chatgpt", talks, text_size=2000)
+    assert len(data) > 500 * 1024 or len(export_json("chatgpt", talks, text_size=2000)) > 500 * 1024
+    for name, body in (("export.zip", data), ("conversations.json", export_json("claude", talks))):
+        assert _upload(_web(app), world.agreed, body, name).status_code == 200
+    assert list(tmp_path.iterdir()) == []
