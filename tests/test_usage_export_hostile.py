@@ -3,12 +3,15 @@ bytes, and its message never quotes the file."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tracemalloc
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intake_ai.demo.exports import FakeConversation, export_json, export_zip
 from intake_ai.usage_export import archive, parsing
@@ -148,3 +151,49 @@ def test_memory_stays_bounded_while_a_larger_export_is_read() -> None:
     assert len(timeline.times) == 6_000
     # A few conversations' skeletons and the times, never the document (4 MB).
     assert peak < 1_500_000, peak
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=400))
+def test_any_bytes_are_read_or_refused_never_failed(data: bytes) -> None:
+    with contextlib.suppress(RefusedExport):
+        read_export(io.BytesIO(data))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "mapping",
+                    "chat_messages",
+                    "current_node",
+                    "parent",
+                    "message",
+                    "author",
+                    "role",
+                    "create_time",
+                    "sender",
+                    "created_at",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(JSON, max_size=4))
+def test_any_json_shaped_like_an_export_is_read_or_refused(value: list) -> None:  # type: ignore[type-arg]
+    data = json.dumps(value).encode()
+    try:
+        timeline = read_export(io.BytesIO(data))
+    except RefusedExport:
+        return
+    assert len(timeline.times) == len(timeline.client) == len(timeline.conversation)

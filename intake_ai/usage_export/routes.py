@@ -30,13 +30,14 @@ def upload(client_id: int) -> str | tuple[str, int]:
         show_banner_for(client_id)
         return render_template(UPLOAD_TEMPLATE, client=client, errors={})
     file = request.files.get("export")
+    chosen = file if file is not None and file.filename else None
     with transaction():
         client = service.client_for_export(actor, client_id)
     try:
         with transaction():
             # Werkzeug spools an upload over 500 KB to an unnamed temporary file, already
             # unlinked: it is read here once, then closed, which frees it.
-            figures = service.read_upload(actor, client_id, file.stream if file else None)
+            figures = service.read_upload(actor, client_id, chosen.stream if chosen else None)
     except InvalidInput as error:
         show_banner_for(client_id)
         return render_template(UPLOAD_TEMPLATE, client=client, errors=error.errors), 400
