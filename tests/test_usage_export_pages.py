@@ -248,6 +248,8 @@ def test_client_page_charts_the_export_beside_the_client_reported_answers(app, w
 
     assert export_days["marker"]["color"] == style.EXPORT_DAYS.colour
     assert "3 active days (from export)" in text  # the table twin
+    saved = re.search(r'<ul id="saved-exports">(.*?)</ul>', text, re.S)
+    assert saved and "Claude export" in saved.group(1) and "2 weeks" in saved.group(1)
 
 
 def test_pages_without_the_right_to_record_do_not_offer_the_upload(app, world) -> None:

@@ -36,6 +36,7 @@ from intake_ai.risk.flag_views import FlagView, open_flag_views
 from intake_ai.risk.service import indicator_id
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
+from intake_ai.usage_export.service import SavedExport, saved_exports
 
 #: The note fields shown on the client page; the rest is one click away.
 SUMMARY_FIELDS = (
@@ -127,6 +128,8 @@ class ClientTimeline:
     trends: dict[str, Chart] = field(default_factory=dict)
     trend_table: Table = field(default_factory=lambda: ([], []))
     trends_nothing: str = NO_DATA
+    #: The client's chatbot exports whose figures are saved.
+    exports: list[SavedExport] = field(default_factory=list)
 
 
 def _names(refs: set[str]) -> dict[str, str]:
@@ -244,6 +247,7 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
     trends = client_trends(client_id)
     page.trends = client_charts(trends)
     page.trend_table = client_table(trends)
+    page.exports = saved_exports(client_id)
     notes = {row.encounter_id: row for row in _all_notes(client_id)}
 
     for encounter in service.client_encounters(client_id):

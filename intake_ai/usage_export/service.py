@@ -9,20 +9,34 @@ provider and the number of weeks, never anything of the file.
 from __future__ import annotations
 
 import dataclasses
+import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
-from fhir_mappings.usage_export import ExportContext, ExportTotals, export_observations
+from fhir_mappings.search_index import parse_fhir_datetime
+from fhir_mappings.usage_export import (
+    PROVIDER,
+    SUMMARY,
+    WEEKS,
+    ExportContext,
+    ExportTotals,
+    component_display,
+    component_value,
+    export_observations,
+)
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.clients.service import get_client
 from intake_ai.errors import ConsentRequired, InvalidInput
 from intake_ai.models import Client, ConsentState, StoredResource
+from intake_ai.models.store import current_version
 from intake_ai.store import resources as resource_store
-from intake_ai.store.database import utcnow
+from intake_ai.store.database import session, utcnow
 from intake_ai.timezones import clinic_zone
 from intake_ai.usage_export.archive import RefusedExport
 from intake_ai.usage_export.metrics import UsageFigures, WeekFigures, usage_figures
@@ -144,3 +158,45 @@ def save_figures(actor: Actor, client_id: int, token: str) -> StoredResource:
         detail=f"usage from the client's {figures.provider} export, {len(figures.weeks)} weeks",
     )
     return summary
+
+
+@dataclass(frozen=True)
+class SavedExport:
+    """One saved export, as the client page lists it."""
+
+    provider: str
+    first: datetime
+    last: datetime
+    weeks: int
+    saved: datetime
+
+
+def saved_exports(client_id: int) -> list[SavedExport]:
+    """The client's saved export summaries, latest range first (a few rows: one an export)."""
+    rows = session().scalars(
+        select(StoredResource.content).where(
+            StoredResource.resource_type == "Observation",
+            StoredResource.client_id == client_id,
+            StoredResource.code == SUMMARY.code,
+            StoredResource.deleted.is_(False),
+            current_version(),
+        )
+    )
+    found = []
+    for content in rows:
+        if content is None:
+            continue  # removed for good
+        summary = json.loads(content)
+        if summary.get("status") == "entered-in-error":
+            continue
+        period = summary["effectivePeriod"]
+        found.append(
+            SavedExport(
+                component_display(summary, PROVIDER) or "",
+                parse_fhir_datetime(period["start"]),
+                parse_fhir_datetime(period["end"]),
+                int(component_value(summary, WEEKS) or 0),
+                parse_fhir_datetime(summary["issued"]),
+            )
+        )
+    return sorted(found, key=lambda e: e.last, reverse=True)
