@@ -295,3 +295,46 @@ def test_the_upload_leaves_no_file_behind(app, world, tmp_path, monkeypatch) -> 
     for name, body in (("export.zip", data), ("conversations.json", export_json("claude", talks))):
         assert _upload(_web(app), world.agreed, body, name).status_code == 200
     assert list(tmp_path.iterdir()) == []
+
+
+def _save_export(app, web, client_id: int) -> str:  # type: ignore[no-untyped-def]
+    sealed = _sealed(
+        _upload(web, client_id, export_zip("claude", CONVERSATIONS)).get_data(as_text=True)
+    )
+    assert (
+        web.post(f"/clients/{client_id}/usage-export/save", data={"figures": sealed}).status_code
+        == 302
+    )
+    (summary,) = [r for r in _stored(app, client_id) if r.code == "export-usage-summary"]
+    return summary.resource_id
+
+
+def test_saved_figures_can_be_marked_entered_in_error_with_their_weeks(app, world) -> None:
+    web = _web(app)
+    summary = _save_export(app, web, world.agreed)
+    page = web.get(f"/clients/{world.agreed}").get_data(as_text=True)
+    assert f"/records/Observation/{summary}/entered-in-error" in page
+    marked = web.post(
+        f"/records/Observation/{summary}/entered-in-error",
+        data={"reason": "Another person's export."},
+    )
+    assert marked.status_code == 302
+    assert {r.status for r in _stored(app, world.agreed)} == {"entered-in-error"}
+    after = web.get(f"/clients/{world.agreed}").get_data(as_text=True)
+    assert 'id="saved-exports"' not in after and "From export (per week)" not in after
+
+
+def test_saved_figures_can_be_removed_for_good_with_their_weeks(app, world) -> None:
+    web = _web(app)
+    summary = _save_export(app, web, world.agreed)
+    removed = web.post(f"/records/Observation/{summary}/purge", data={"reason": "client-request"})
+    assert removed.status_code == 302
+    with app.app_context():
+        left = session().scalar(
+            select(func.count()).where(
+                StoredResource.client_id == world.agreed,
+                StoredResource.code.in_(EXPORT_CODES),
+                StoredResource.content.is_not(None),
+            )
+        )
+    assert left == 0

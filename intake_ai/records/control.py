@@ -14,6 +14,7 @@ from sqlalchemy import select
 from fhir_mappings.codes import EXT_CHANGE_REASON, EXT_ENTERED_IN_ERROR_REASON
 from fhir_mappings.definitions import definition_of
 from fhir_mappings.definitions.risk import INDICATOR_REVIEW
+from fhir_mappings.usage_export import SUMMARY as EXPORT_SUMMARY
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, InvalidInput, NotFound
@@ -32,8 +33,22 @@ PURGE_REASONS = {
 }
 
 
+def _members(row: StoredResource) -> list[StoredResource]:
+    """The weeks an export's summary groups: they stand or fall with it."""
+    found = []
+    for member in resource_store.load(row).get("hasMember", []):
+        kind, _slash, member_id = member["reference"].partition("/")
+        current = resource_store.current(kind, member_id)
+        if current is not None and not current.deleted:
+            found.append(current)
+    return found
+
+
 def _dependents(row: StoredResource) -> list[StoredResource]:
-    """What stands or falls with a response: its Observations, indicator and reviews."""
+    """What stands or falls with a response (its Observations, indicator and reviews) or
+    with the summary of a client's export (its weeks)."""
+    if row.resource_type == "Observation" and row.code == EXPORT_SUMMARY.code:
+        return _members(row)
     if row.resource_type != "QuestionnaireResponse":
         return []
     db = session()

@@ -164,6 +164,7 @@ def save_figures(actor: Actor, client_id: int, token: str) -> StoredResource:
 class SavedExport:
     """One saved export, as the client page lists it."""
 
+    observation_id: str
     provider: str
     first: datetime
     last: datetime
@@ -174,7 +175,7 @@ class SavedExport:
 def saved_exports(client_id: int) -> list[SavedExport]:
     """The client's saved export summaries, latest range first (a few rows: one an export)."""
     rows = session().scalars(
-        select(StoredResource.content).where(
+        select(StoredResource).where(
             StoredResource.resource_type == "Observation",
             StoredResource.client_id == client_id,
             StoredResource.code == SUMMARY.code,
@@ -183,15 +184,16 @@ def saved_exports(client_id: int) -> list[SavedExport]:
         )
     )
     found = []
-    for content in rows:
-        if content is None:
+    for row in rows:
+        if row.content is None:
             continue  # removed for good
-        summary = json.loads(content)
+        summary = json.loads(row.content)
         if summary.get("status") == "entered-in-error":
             continue
         period = summary["effectivePeriod"]
         found.append(
             SavedExport(
+                row.resource_id,
                 component_display(summary, PROVIDER) or "",
                 parse_fhir_datetime(period["start"]),
                 parse_fhir_datetime(period["end"]),
