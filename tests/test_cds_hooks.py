@@ -160,3 +160,34 @@ def test_bad_requests_say_what_is_wrong(client, world, ehr) -> None:
         },
     )
     assert unknown.status_code == 404
+
+
+def test_an_acknowledged_flag_leaves_the_cards(app, client, world, ehr) -> None:
+    from intake_ai.models import StoredResource, User
+    from tests.conftest import AuthActions
+
+    before = call(client, signed(ehr), request_body("EHR-AGREED")).json["cards"]
+    critical = [c for c in before if c["indicator"] == "critical"]
+    with app.app_context():
+        flags = session().scalars(
+            select(StoredResource.resource_id).where(
+                StoredResource.resource_type == "Flag",
+                StoredResource.client_id == world.agreed,
+                StoredResource.is_current,
+                StoredResource.status == "active",
+            )
+        )
+        flag_ids = list(flags)
+        owner = session().scalars(select(User.id).where(User.username == "dr-a")).one()
+    web = app.test_client()
+    AuthActions(web).login("dr-a")
+    for flag_id in flag_ids:
+        done = web.post(
+            f"/flags/{flag_id}/acknowledge",
+            data={"note": "Risk assessment done in session.", "owner": str(owner)},
+        )
+        assert done.status_code == 302, done.data
+    after = call(client, signed(ehr), request_body("EHR-AGREED")).json
+    valid(after, "response")
+    assert critical and not [c for c in after["cards"] if c["indicator"] == "critical"]
+    assert [c["summary"] for c in after["cards"]] == [before[-1]["summary"]]  # the band stays
