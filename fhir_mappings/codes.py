@@ -63,6 +63,12 @@ SERVED_RESOURCE_TYPES = (
     "AuditEvent",
 )
 
+#: Resource types served but never stored: built on read from the directory (a Group is
+#: a clinician's caseload, or the practice, as the care assignments stand).
+BUILT_ON_READ_TYPES = ("Group",)
+#: Every resource type the API answers for, stored or built.
+API_RESOURCE_TYPES = SERVED_RESOURCE_TYPES + BUILT_ON_READ_TYPES
+
 #: Definitional resources: no subject, readable by any authenticated API client.
 DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet"})
 

@@ -13,7 +13,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from fhir_mappings.codes import API_RESOURCE_TYPES
 
 #: Required bindings fhir.resources does not enforce: (type, element) -> allowed codes.
 REQUIRED_CODES: dict[tuple[str, str], frozenset[str]] = {
@@ -33,6 +33,9 @@ REQUIRED_CODES: dict[tuple[str, str], frozenset[str]] = {
         }
     ),
     ("Flag", "status"): frozenset({"active", "inactive", "entered-in-error"}),
+    ("Group", "type"): frozenset(
+        {"person", "animal", "practitioner", "device", "medication", "substance"}
+    ),
     ("Consent", "status"): frozenset(
         {"draft", "proposed", "active", "rejected", "inactive", "entered-in-error"}
     ),
@@ -65,7 +68,7 @@ def validate(resource: Any) -> list[Issue]:
     resource_type = resource.get("resourceType")
     if not isinstance(resource_type, str) or not resource_type:
         return [Issue("Resource.resourceType", "resourceType is missing")]
-    if resource_type not in SERVED_RESOURCE_TYPES:
+    if resource_type not in API_RESOURCE_TYPES:
         return [
             Issue(
                 f"{resource_type}.resourceType",

@@ -88,6 +88,10 @@ DEFAULTS: dict[str, Any] = {
     #: Public URL of the SMART token endpoint, which client assertions must name as their
     #: ``aud``. None: derived from the request (set it when a proxy changes the host).
     "INTAKE_AI_SMART_TOKEN_URL": None,
+    #: CDS Hooks clients (EHRs) whose request JWTs are trusted, by issuer (``iss``):
+    #: ``{"https://ehr.example.org": {"jwks": {"keys": [...]}, "user": "ehr"}}``. ``user``
+    #: is the integrator account every call of that EHR acts as. Empty: no CDS client.
+    "INTAKE_AI_CDS_CLIENTS": {},
 }
 
 

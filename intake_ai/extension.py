@@ -160,19 +160,23 @@ def _install_csrf(app: Flask) -> None:
     csrf: Any = app.extensions.get("csrf")
     if csrf is None:
         csrf = CSRFProtect(app)
+    from intake_ai.cds_hooks.routes import bp as cds_bp
     from intake_ai.fhir_api.routes import bp as fhir_bp
     from intake_ai.smart.routes import api as smart_api_bp
 
     # The FHIR API authenticates with bearer tokens, never cookies: CSRF does not apply;
-    # nor to the SMART token endpoint, whose clients authenticate with a signed assertion.
+    # nor to the SMART token endpoint, whose clients authenticate with a signed assertion,
+    # nor to CDS Hooks, whose EHR signs every call.
     csrf.exempt(fhir_bp)
     csrf.exempt(smart_api_bp)
+    csrf.exempt(cds_bp)
 
 
 def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     from intake_ai.accounts.routes import bp as accounts_bp
     from intake_ai.audit_trail.routes import bp as audit_trail_bp
     from intake_ai.auth.routes import bp as auth_bp
+    from intake_ai.cds_hooks.routes import bp as cds_bp
     from intake_ai.clients.routes import bp as clients_bp
     from intake_ai.fhir_api.routes import bp as fhir_bp
     from intake_ai.intake.routes import bp as intake_bp
@@ -200,7 +204,7 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
         supervision_bp,
         usage_export_bp,
     )
-    for bp in (*pages, accounts_bp, audit_trail_bp, smart_bp):
+    for bp in (*pages, accounts_bp, audit_trail_bp, smart_bp, cds_bp):
         app.register_blueprint(bp, url_prefix=prefix)
     fhir_base = app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
     app.register_blueprint(fhir_bp, url_prefix=fhir_base)

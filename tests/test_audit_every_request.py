@@ -87,6 +87,8 @@ def _real_ids(app: Flask, world: World, web_a: FlaskClient) -> Ids:
         "annotation_id": annotation,
         "version_id": 1,
         "job_id": job,
+        "group_id": "practice",
+        "service_id": "intake-ai-red-flags",
         "resource_id": response,
         "filename": "css/intake_ai.css",
         "path": "Nowhere/1",

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from fhir_mappings.codes import API_RESOURCE_TYPES
 
 _SCOPE = re.compile(r"^(system|user|patient)/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)$")
 _V1 = {"read": ("read",), "write": ("write",), "*": ("read", "write")}
@@ -41,7 +41,7 @@ def parse_scope(text: str) -> Scope:
     if not match:
         raise ScopeError(f"{text!r} is not a scope of the form system/Type.read")
     _context, resource_type, permission = match.groups()
-    if resource_type != "*" and resource_type not in SERVED_RESOURCE_TYPES:
+    if resource_type != "*" and resource_type not in API_RESOURCE_TYPES:
         raise ScopeError(f"{text!r}: {resource_type} is not a resource type this server serves")
     if permission in _V1:
         modes = set(_V1[permission])

@@ -24,12 +24,39 @@ AUDIT_PARAMS = (
 )
 OPERATION_BASE = "http://hl7.org/fhir/OperationDefinition/"
 BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+#: The Bulk Data IG's server CapabilityStatement, which this one instantiates.
+BULK_DATA_CAPABILITY = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
+#: Groups are built on read (``fhir_api/groups.py``): read and search, and their export.
+GROUP_PARAMS = (
+    ("managing-entity", "reference", "Group-managing-entity", "The clinician of a caseload."),
+    ("member", "reference", "Group-member", "A client in the group."),
+)
 
 
 def interactions(resource_type: str) -> tuple[str, ...]:
+    if resource_type == "Group":
+        return ("read", "search-type")
     if resource_type in AUDIT_ONLY:
         return AUDIT_ONLY[resource_type]
     return READ + WRITES.get(resource_type, ())
+
+
+def _group() -> dict[str, Any]:
+    return {
+        "type": "Group",
+        "documentation": "One Group per clinician's caseload (caseload-<id>) and one for "
+        "the practice (practice), built from the care assignments on every read; members are "
+        "the clients the caller may read.",
+        "interaction": [{"code": code} for code in interactions("Group")],
+        "searchParam": [
+            {"name": "_id", "type": "token", "definition": HL7_SP + "Resource-id"},
+            *(
+                {"name": n, "type": t, "definition": HL7_SP + d, "documentation": doc}
+                for n, t, d, doc in GROUP_PARAMS
+            ),
+        ],
+        "operation": [{"name": "export", "definition": BULK_EXPORT + "group-export"}],
+    }
 
 
 def _resource(resource_type: str) -> dict[str, Any]:
@@ -84,6 +111,7 @@ def build_capability_statement() -> dict[str, Any]:
         "date": "2026-11-24",
         "publisher": "intake_ai",
         "kind": "instance",
+        "instantiates": [BULK_DATA_CAPABILITY],
         "software": {"name": "intake_ai", "version": SOFTWARE_VERSION},
         "implementation": {"description": "intake_ai FHIR R4 API", "url": base},
         "fhirVersion": "4.0.1",
@@ -96,7 +124,7 @@ def build_capability_statement() -> dict[str, Any]:
                 "or the operator's own. Searches page by keyset (_cursor links). "
                 "Entered-in-error records are left out unless status asks.",
                 "security": rest_security(token_url()),
-                "resource": [_resource(t) for t in SERVED_RESOURCE_TYPES],
+                "resource": [*(_resource(t) for t in SERVED_RESOURCE_TYPES), _group()],
                 "operation": [{"name": "export", "definition": BULK_EXPORT + "export"}],
             }
         ],

@@ -3,25 +3,28 @@
 A job records who asked, what and as of when (the transaction time). Files are streamed
 on download straight from a server-side cursor over the store, reading every resource as
 it stood at the transaction time, so a download can be interrupted and restarted and still
-produce the same complete file.
+produce the same complete file. A Group-level job exports its members as they were at the
+transaction time; what was asked but not exported is in the job's error file.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy.sql import visitors
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from fhir_mappings.datetimes import fhir_instant
+from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import NotFound
-from intake_ai.fhir_api import search_query
-from intake_ai.fhir_api.errors import FhirError
+from intake_ai.fhir_api import groups, search_sql
+from intake_ai.fhir_api.export_request import KickOff, parse_filter, read_kick_off
 from intake_ai.fhir_api.served import Serve, as_stored, server_for
 from intake_ai.models import ExportJob, StoredResource
 from intake_ai.store import resources as resource_store
@@ -29,69 +32,45 @@ from intake_ai.store.database import engine, session, utcnow
 
 #: What a system-level export covers (the audit trail has its own API).
 SYSTEM_TYPES = tuple(t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent")
-#: The Patient compartment: what a patient-level export covers.
+#: The Patient compartment: what a patient- or group-level export covers.
 PATIENT_TYPES = ("Patient", "Encounter", "QuestionnaireResponse", "Observation", "Consent", "Flag")
-OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
-KICK_OFF_PARAMETERS = frozenset({"_type", "_since", "_outputFormat"})
+#: The error file's name in the manifest's ``error`` list.
+ERROR_FILE = "OperationOutcome"
 STREAM_BATCH = 1000
 
 
-@dataclass(frozen=True)
-class FileSpec:
-    resource_type: str
-    count: int
-
-
 def kick_off(
-    actor: Actor, level: str, args: Sequence[tuple[str, str]], prefer: str, request_url: str
+    actor: Actor,
+    level: str,
+    args: Sequence[tuple[str, str]],
+    prefer: str,
+    request_url: str,
+    group_id: str | None = None,
 ) -> ExportJob:
-    if "respond-async" not in prefer:
-        raise FhirError(400, "Bulk export is asynchronous: send 'Prefer: respond-async'.")
-    values: dict[str, str] = {}
-    for name, value in args:
-        if name not in KICK_OFF_PARAMETERS:
-            raise FhirError(
-                400,
-                f"Unknown $export parameter '{name}' (supported: "
-                f"{', '.join(sorted(KICK_OFF_PARAMETERS))}).",
-            )
-        if name in values:
-            raise FhirError(400, f"{name} appears more than once.")
-        values[name] = value
-    output = values.get("_outputFormat", "application/fhir+ndjson")
-    if output not in OUTPUT_FORMATS:
-        raise FhirError(400, f"_outputFormat: only NDJSON is produced (got '{output}').")
-    allowed = PATIENT_TYPES if level == "patient" else SYSTEM_TYPES
-    types = values["_type"].split(",") if "_type" in values else list(allowed)
-    unknown = [t for t in types if t not in allowed]
-    if unknown:
-        raise FhirError(
-            400,
-            f"_type: {', '.join(unknown)} cannot be exported at this level "
-            f"(choose from {', '.join(allowed)}).",
-        )
-    readable = [t for t in types if access.may_use_api_type(actor, t, "read")]
-    if not readable:
-        raise FhirError(403, "This token may read none of the requested types.", code="forbidden")
-    since = None
-    if "_since" in values:
-        try:
-            _prefix, since, _end = search_query.parse_date("_since", values["_since"])
-        except search_query.SearchError as error:
-            raise FhirError(400, str(error)) from None
+    """A new job: ``level`` is system, patient or group (``group_id`` names the Group)."""
+    group = groups.find(actor, group_id) if group_id is not None else None
+    allowed = SYSTEM_TYPES if level == "system" else PATIENT_TYPES
+    asked: KickOff = read_kick_off(actor, level, args, allowed, prefer)
     job = ExportJob(
         id=resource_store.new_id(),
         user_id=actor.user.id,
         token_id=actor.token.id if actor.token else None,
         level=level,
-        types=",".join(dict.fromkeys(readable)),
-        since=since,
+        group_id=group.id if group is not None else None,
+        types=",".join(asked.types),
+        since=asked.since,
         transaction_time=utcnow(),
         request_url=request_url[:2000],
+        type_filters=json.dumps(asked.type_filters) if asked.type_filters else None,
+        patient_ids=(
+            ",".join(str(i) for i in asked.patient_ids) if asked.patient_ids is not None else None
+        ),
+        issues=json.dumps([issue.__dict__ for issue in asked.issues]) if asked.issues else None,
     )
     session().add(job)
     session().flush()
-    audit.record("export", f"$export/{job.id}", detail=f"{level}: {job.types}")
+    target = f" {job.group_id}" if job.group_id else ""
+    audit.record("export", f"$export/{job.id}", detail=f"{level}{target}: {job.types}")
     return job
 
 
@@ -129,9 +108,47 @@ def snapshot_clauses(
         clauses.append(StoredResource.last_updated > job.since)
     if actor is not None:
         clauses.append(access.api_resource_filter(actor, resource_type))
-        if job.level == "patient" and resource_type != "Patient":
+        if job.level in ("patient", "group") and resource_type != "Patient":
             clauses.append(StoredResource.client_id.is_not(None))
+        if job.group_id is not None:
+            group = groups.find(actor, job.group_id)
+            members = groups.member_ids(actor, group, moment)
+            clauses.append(StoredResource.client_id.in_(members))
+    if job.patient_ids is not None:
+        chosen = [int(i) for i in job.patient_ids.split(",") if i]
+        clauses.append(StoredResource.client_id.in_(chosen))
+    filters = json.loads(job.type_filters or "{}").get(resource_type, [])
+    if filters:
+        clauses.append(type_filter_clause(resource_type, filters))
     return clauses
+
+
+def type_filter_clause(resource_type: str, queries: Sequence[str]) -> ColumnElement[bool]:
+    """The _typeFilter queries of one type, ORed, as the search API reads them (with their
+    values bound: the files stream on a connection of their own)."""
+    options = []
+    for number, query in enumerate(queries):
+        template, values = search_sql.shape(parse_filter(resource_type, query), f"tf{number}_")
+        values.pop(search_sql.LIMIT, None)
+        options.append(_bound(and_(*search_sql.filter_clauses(template)), values))
+    return or_(*options)
+
+
+def _bound(clause: ColumnElement[bool], values: dict[str, Any]) -> ColumnElement[bool]:
+    """``clause`` with its named parameters carrying their values (and unique names)."""
+
+    def replace(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key in values:
+            return bindparam(
+                element.key,
+                values[element.key],
+                type_=element.type,
+                expanding=element.expanding,
+                unique=True,
+            )
+        return None
+
+    return visitors.replacement_traverse(clause, {}, replace)
 
 
 def manifest(actor: Actor, job: ExportJob, file_url: str) -> dict[str, Any]:
@@ -150,13 +167,25 @@ def manifest(actor: Actor, job: ExportJob, file_url: str) -> dict[str, Any]:
             outputs.append(
                 {"type": resource_type, "url": f"{file_url}/{resource_type}.ndjson", "count": count}
             )
+    errors = []
+    if job.issues:
+        errors.append({"type": ERROR_FILE, "url": f"{file_url}/{ERROR_FILE}.ndjson"})
+    audit.record("export", f"$export/{job.id}", detail="status")
     return {
         "transactionTime": fhir_instant(job.transaction_time),
         "request": job.request_url,
+        # Every file is served only to the token that started the job.
         "requiresAccessToken": True,
         "output": outputs,
-        "error": [],
+        "error": errors,
     }
+
+
+def error_file(job: ExportJob) -> bytes:
+    """The error file: one OperationOutcome per thing asked for and not exported."""
+    audit.record("export", f"$export/{job.id}/{ERROR_FILE}", detail="error file download")
+    issues = [OutcomeIssue(**issue) for issue in json.loads(job.issues or "[]")]
+    return b"".join(json.dumps(operation_outcome([i])).encode() + b"\n" for i in issues)
 
 
 def stream(clauses: Sequence[ColumnElement[bool]], serve: Serve = as_stored) -> Iterator[bytes]:
@@ -179,6 +208,8 @@ def stream(clauses: Sequence[ColumnElement[bool]], serve: Serve = as_stored) -> 
 
 
 def file_stream(actor: Actor, job: ExportJob, resource_type: str) -> Iterator[bytes]:
+    if resource_type == ERROR_FILE and job.issues:
+        return iter([error_file(job)])
     # The scopes are checked again: the file is served under the token's scopes as they are.
     if resource_type not in job.types.split(",") or not access.may_use_api_type(
         actor, resource_type, "read"

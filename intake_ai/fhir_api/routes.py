@@ -6,20 +6,24 @@ import json
 
 from flask import Blueprint, Response, g, request, stream_with_context
 
-from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from fhir_mappings.codes import API_RESOURCE_TYPES, SERVED_RESOURCE_TYPES
+from fhir_mappings.outcomes import OutcomeIssue
 from intake_ai.auth.actors import current_actor
 from intake_ai.auth.tokens import authenticate, note_use
 from intake_ai.boundary.hosts import external_url, request_url
 from intake_ai.fhir_api import (
     audit_events,
+    bodies,
     errors,
     export,
+    export_request,
+    groups,
     history,
     observation_notes,
     service,
     writes,
 )
-from intake_ai.fhir_api.errors import FHIR_JSON, FhirError
+from intake_ai.fhir_api.errors import FHIR_JSON, FhirError, outcome_response
 from intake_ai.forms.definitions import publish_once
 from intake_ai.store.database import transaction
 from intake_ai.untrusted import unreadable_field
@@ -30,6 +34,7 @@ errors.install(bp)
 STORE_TYPES = [t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent"]
 _TYPE = "<any(" + ", ".join(f'"{t}"' for t in STORE_TYPES) + "):resource_type>"
 _ID = "<string(maxlength=64):resource_id>"
+_GROUP = "<string(maxlength=64):group_id>"
 
 
 @bp.before_request
@@ -167,24 +172,54 @@ def audit_read(resource_id: str) -> Response:
 # Bulk export -----------------------------------------------------------------------------
 
 
-def _kick_off(level: str) -> Response:
+def _kick_off(level: str, group_id: str | None = None) -> Response:
+    """GET takes the parameters in the query; POST in a Parameters resource."""
+    args = (
+        export_request.from_parameters(bodies.parse_body("Parameters"))
+        if request.method == "POST"
+        else _args()
+    )
     with transaction():
         job = export.kick_off(
-            current_actor(), level, _args(), request.headers.get("Prefer", ""), request_url()
+            current_actor(),
+            level,
+            args,
+            request.headers.get("Prefer", ""),
+            request_url(),
+            group_id,
         )
     response = Response(status=202)
     response.headers["Content-Location"] = external_url(".export_status", job_id=job.id)
     return response
 
 
-@bp.route("/$export", methods=["GET"])
+@bp.route("/$export", methods=["GET", "POST"])
 def export_system() -> Response:
     return _kick_off("system")
 
 
-@bp.route("/Patient/$export", methods=["GET"])
+@bp.route("/Patient/$export", methods=["GET", "POST"])
 def export_patients() -> Response:
     return _kick_off("patient")
+
+
+@bp.route(f"/Group/{_GROUP}/$export", methods=["GET", "POST"])
+def export_group(group_id: str) -> Response:
+    return _kick_off("group", group_id)
+
+
+@bp.route("/Group", methods=["GET"])
+def group_search() -> Response:
+    with transaction():
+        result = groups.search(_args())
+    return _answer(result)
+
+
+@bp.route(f"/Group/{_GROUP}", methods=["GET"])
+def group_read(group_id: str) -> Response:
+    with transaction():
+        result = groups.read(group_id)
+    return _answer(result)
 
 
 @bp.route("/$export-status/<job_id>", methods=["GET", "DELETE"])
@@ -193,7 +228,9 @@ def export_status(job_id: str) -> Response:
     if request.method == "DELETE":
         with transaction():
             export.cancel(actor, job_id)
-        return Response(status=202)
+        return outcome_response(
+            202, [OutcomeIssue("informational", "Export cancelled.", "information")]
+        )
     with transaction():
         job = export.job_for(actor, job_id)
         body = export.manifest(actor, job, external_url(".export_file_base", job_id=job.id))
@@ -221,7 +258,7 @@ def export_file(job_id: str, resource_type: str) -> Response:
 def not_served(path: str) -> Response:
     """Anything else under the base: an OperationOutcome, never the host's HTML error page."""
     resource_type = path.split("/", 1)[0]
-    if resource_type in SERVED_RESOURCE_TYPES:
+    if resource_type in API_RESOURCE_TYPES:
         raise FhirError(
             405,
             f"{request.method} {resource_type}{'/...' if '/' in path else ''} "

@@ -31,18 +31,19 @@ class Slot(str):
 LIMIT, CURSOR_KEY, CURSOR_PK = "page_limit", "cursor_key", "cursor_pk"
 
 
-def shape(search: Search) -> tuple[Search, dict[str, Any]]:
+def shape(search: Search, prefix: str = "v") -> tuple[Search, dict[str, Any]]:
     """The search with its values replaced by slots, and the values by slot name.
 
     Kept in the shape: the parameters, date prefixes, whether a token gives a system (and
     whether it is empty) or a code, whether a URI names a version, how many ids, the sort,
     whether there is a cursor and which way it reads. Left out: what SQL never sees
-    (_include, ignored parameters, _summary).
+    (_include, ignored parameters, _summary). ``prefix`` starts each slot's name, so that
+    several shaped searches can sit in one statement (an export's _typeFilter).
     """
     values: dict[str, Any] = {LIMIT: search.count + 1}
 
     def slot(value: Any) -> Slot:
-        name = Slot(f"v{len(values)}")
+        name = Slot(f"{prefix}{len(values)}")
         values[name] = value
         return name
 
@@ -154,12 +155,17 @@ def pinned_clients(search: Search) -> frozenset[int] | None:
 
 def where_clauses(template: Search) -> list[ColumnElement[bool]]:
     """Every filter of a shaped search (access and paging are added by the caller)."""
-    clauses: list[ColumnElement[bool]] = [
+    return [
         StoredResource.resource_type == template.resource_type,
         current_version(),
         StoredResource.deleted.is_(False),
+        *filter_clauses(template),
     ]
-    clauses += [_condition_clause(c) for c in template.conditions]
+
+
+def filter_clauses(template: Search) -> list[ColumnElement[bool]]:
+    """A shaped search's own conditions, without the type and version it reads."""
+    clauses = [_condition_clause(c) for c in template.conditions]
     if template.ids:
         ids = StoredResource.resource_id
         clauses.append(ids.in_(bindparam(template.ids[0], type_=ids.type, expanding=True)))

@@ -1,6 +1,7 @@
 """The module's tables. Importing this package registers all of them on ``Base.metadata``."""
 
 from intake_ai.models.audit import AuditRecord
+from intake_ai.models.cds import UsedCdsToken
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
@@ -28,5 +29,6 @@ __all__ = [
     "StoredResource",
     "Supervision",
     "UsedAssertion",
+    "UsedCdsToken",
     "User",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from fhir_mappings.codes import API_RESOURCE_TYPES
 from intake_ai.auth.scopes import EXPLICIT_ONLY
 
 GRANT_TYPE = "client_credentials"
@@ -38,7 +38,7 @@ def scopes_supported(writes: Mapping[str, Sequence[str]]) -> list[str]:
     """System scopes a client may be registered for: reading each type (and ``*``), and
     writing those the API writes (``writes``: type -> its write interactions)."""
     scopes = ["system/*.rs", "system/*.read"]
-    for resource_type in SERVED_RESOURCE_TYPES:
+    for resource_type in API_RESOURCE_TYPES:
         scopes.append(f"system/{resource_type}.rs")
         letters = "".join(
             INTERACTION_LETTERS[i]

@@ -1,0 +1,1 @@
+"""CDS Hooks 2.0: a patient-view service with the red-flag and indicator cards."""
