@@ -42,6 +42,9 @@ LOCAL_OPERATIONS = {
     "login": "Sign in",
     "logout": "Sign out",
     "validate": "Validate a resource",
+    "expand": "Expand a ValueSet",
+    "lookup": "Look up a code",
+    "validate-code": "Validate a code",
     # Written by the request-level safeguard for requests that recorded nothing themselves.
     "request": "Request that touched no record itself",
     "submit": "Submission that changed no record itself",

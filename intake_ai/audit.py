@@ -58,6 +58,9 @@ ACTIONS = {
     "login": "E",
     "logout": "E",
     "validate": "E",
+    "expand": "E",
+    "lookup": "E",
+    "validate-code": "E",
     # What ``complete_trail`` records for a request that wrote no entry of its own.
     "request": "R",
     "submit": "E",

@@ -24,6 +24,11 @@ AUDIT_PARAMS = (
 )
 OPERATION_BASE = "http://hl7.org/fhir/OperationDefinition/"
 BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+#: The terminology operations (fhir_api/terminology/), type and instance level.
+TERMINOLOGY_OPERATIONS = {
+    "ValueSet": (("expand", "ValueSet-expand"), ("validate-code", "ValueSet-validate-code")),
+    "CodeSystem": (("lookup", "CodeSystem-lookup"), ("validate-code", "CodeSystem-validate-code")),
+}
 
 
 def interactions(resource_type: str) -> tuple[str, ...]:
@@ -73,6 +78,10 @@ def _resource(resource_type: str) -> dict[str, Any]:
     entry["operation"] = [{"name": "validate", "definition": OPERATION_BASE + "Resource-validate"}]
     if resource_type == "Patient":
         entry["operation"].append({"name": "export", "definition": BULK_EXPORT + "patient-export"})
+    entry["operation"] += [
+        {"name": name, "definition": OPERATION_BASE + definition}
+        for name, definition in TERMINOLOGY_OPERATIONS.get(resource_type, ())
+    ]
     return entry
 
 
