@@ -32,6 +32,9 @@ PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-partic
 SDC_OBSERVATION_EXTRACT = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 )
+SDC_PREFERRED_TERMINOLOGY_SERVER = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-preferredTerminologyServer"
+)
 QUESTIONNAIRE_HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
