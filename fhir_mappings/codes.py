@@ -63,11 +63,12 @@ SERVED_RESOURCE_TYPES = (
     "Flag",
     "CodeSystem",
     "ValueSet",
+    "StructureDefinition",
     "AuditEvent",
 )
 
 #: Definitional resources: no subject, readable by any authenticated API client.
-DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet"})
+DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition"})
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:

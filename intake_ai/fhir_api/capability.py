@@ -8,6 +8,8 @@ from typing import Any
 from flask import current_app
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from fhir_mappings.profiles import supported_profiles
+from fhir_mappings.profiles.package import IMPLEMENTATION_GUIDE_URL
 from intake_ai.boundary.hosts import public_root
 from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS
 from intake_ai.smart.discovery import rest_security, token_url
@@ -38,10 +40,11 @@ def interactions(resource_type: str) -> tuple[str, ...]:
 
 
 def _resource(resource_type: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": resource_type,
-        "interaction": [{"code": code} for code in interactions(resource_type)],
-    }
+    entry: dict[str, Any] = {"type": resource_type}
+    # What the module stores of this type declares one of these in meta.profile.
+    if resource_type in supported_profiles():
+        entry["supportedProfile"] = supported_profiles()[resource_type]
+    entry["interaction"] = [{"code": code} for code in interactions(resource_type)]
     if resource_type in AUDIT_ONLY:
         entry["searchParam"] = [
             {"name": n, "type": t, "definition": HL7_SP + d, "documentation": doc}
@@ -96,6 +99,9 @@ def build_capability_statement() -> dict[str, Any]:
         "software": {"name": "intake_ai", "version": SOFTWARE_VERSION},
         "implementation": {"description": "intake_ai FHIR R4 API", "url": base},
         "fhirVersion": "4.0.1",
+        # The module's own package (flask export-package): its profiles, extensions,
+        # Questionnaires and terminology. It claims conformance to no other guide.
+        "implementationGuide": [IMPLEMENTATION_GUIDE_URL],
         "format": ["application/fhir+json", "json"],
         "rest": [
             {
