@@ -23,6 +23,7 @@ import pytest
 
 from fhir_mappings.profiles import structure_definitions
 from fhir_mappings.profiles.package import IMPLEMENTATION_GUIDE_URL, PACKAGE_NAME
+from tests.conftest import AuthActions
 from tests.e2e.accessibility import NPM_DIR
 from tests.fhir_validator import run_validator
 
@@ -140,6 +141,41 @@ def _all(client: Any, headers: dict[str, str], kind: str) -> list[dict[str, Any]
 
 
 @pytest.fixture
+def clinic(app, world):  # type: ignore[no-untyped-def]
+    """The API world, with what the pages add: an acknowledged flag (its acknowledgement
+    extension), an overridden indicator (a review) and an annotation shared for supervision."""
+    web = app.test_client()
+    assert AuthActions(web).login("dr-a").status_code == 302
+    api = app.test_client()
+    flag = _all(api, world.clinician, "Flag")[0]
+    owner = flag["author"]["reference"].split("/")[1]
+    acknowledged = web.post(
+        f"/flags/{flag['id']}/acknowledge",
+        data={
+            "note": "Talked it through",
+            "owner": owner,
+            "base_version": flag["meta"]["versionId"],
+        },
+    )
+    assert acknowledged.status_code == 302
+    observations = _all(api, world.clinician, "Observation")
+    indicator = next(
+        o for o in observations if o["code"]["coding"][0]["code"] == "dependency-indicator"
+    )
+    reviewed = web.post(
+        f"/indicator/{indicator['id']}/review",
+        data={"review": "override", "band": "band-high", "reason": "Seen in person"},
+    )
+    assert reviewed.status_code == 302
+    annotated = web.post(
+        f"/records/Observation/{indicator['id']}/annotations",
+        data={"text": "Discussed", "shared": "true"},
+    )
+    assert annotated.status_code == 302
+    return world
+
+
+@pytest.fixture
 def package(app, tmp_path) -> Path:  # type: ignore[no-untyped-def]
     out = tmp_path / "out"
     result = app.test_cli_runner().invoke(args=["export-package", "--out", str(out)])
@@ -184,7 +220,8 @@ def test_structure_definitions_are_served_at_their_canonical_urls(app, world) ->
         assert [e["resource"]["id"] for e in found["entry"]] == [definition["id"]]
 
 
-def test_every_stored_resource_declares_a_profile_the_statement_lists(app, world) -> None:
+def test_every_stored_resource_declares_a_profile_the_statement_lists(app, clinic) -> None:
+    world = clinic
     api = app.test_client()
     statement = api.get("/fhir/metadata").json
     assert statement["implementationGuide"] == [IMPLEMENTATION_GUIDE_URL]
@@ -200,12 +237,12 @@ def test_every_stored_resource_declares_a_profile_the_statement_lists(app, world
 
 
 def test_served_resources_are_valid_against_the_package_profiles(
-    app, world, package, tmp_path
+    app, clinic, package, tmp_path
 ) -> None:
     api = app.test_client()
-    served = [r for kind in PRODUCED for r in _all(api, world.clinician, kind)]
+    served = [r for kind in PRODUCED for r in _all(api, clinic.clinician, kind)]
     declared = {r["meta"]["profile"][0] for r in served}
-    assert len(declared) >= 5, declared  # responses, answers, indicator, flag, consent
+    assert len(declared) == 7, declared  # two responses, answers, indicator, review, flag, consent
     result = _validate(served, package, tmp_path)
     assert result["errors"] == [], json.dumps(result["errors"], indent=1)
     assert result["validated"] == len(served)
@@ -225,8 +262,9 @@ def test_served_resources_are_valid_against_the_package_profiles(
 
 
 def test_package_and_served_resources_pass_the_external_validators(
-    app, world, package, tmp_path
+    app, clinic, package, tmp_path
 ) -> None:
+    world = clinic
     api = app.test_client()
     resources = [json.loads(p.read_text()) for p in sorted((package / "package").glob("*-*.json"))]
     served = [r for kind in PRODUCED for r in _all(api, world.clinician, kind)]
