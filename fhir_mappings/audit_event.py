@@ -43,6 +43,9 @@ LOCAL_OPERATIONS = {
     "logout": "Sign out",
     "validate": "Validate a resource",
     "upload": "Read an uploaded file (nothing of it kept)",
+    "expand": "Expand a ValueSet",
+    "lookup": "Look up a code",
+    "validate-code": "Validate a code",
     # Written by the request-level safeguard for requests that recorded nothing themselves.
     "request": "Request that touched no record itself",
     "submit": "Submission that changed no record itself",

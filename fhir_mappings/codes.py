@@ -32,6 +32,9 @@ PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-partic
 SDC_OBSERVATION_EXTRACT = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 )
+SDC_PREFERRED_TERMINOLOGY_SERVER = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-preferredTerminologyServer"
+)
 QUESTIONNAIRE_HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
@@ -60,6 +63,7 @@ SERVED_RESOURCE_TYPES = (
     "Flag",
     "CodeSystem",
     "ValueSet",
+    "StructureDefinition",
     "AuditEvent",
 )
 
@@ -70,7 +74,7 @@ BUILT_ON_READ_TYPES = ("Group",)
 API_RESOURCE_TYPES = SERVED_RESOURCE_TYPES + BUILT_ON_READ_TYPES
 
 #: Definitional resources: no subject, readable by any authenticated API client.
-DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet"})
+DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition"})
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from fhir_mappings.codes import (
     MAX_VALUE,
     MIN_VALUE,
     SDC_OBSERVATION_EXTRACT,
+    SDC_PREFERRED_TERMINOLOGY_SERVER,
     coding,
 )
 from fhir_mappings.definitions.model import Condition, Definition, Item
@@ -62,7 +63,7 @@ def _enable_when(condition: Condition) -> dict[str, Any]:
     return entry
 
 
-def _item(item: Item) -> dict[str, Any]:
+def _item(item: Item, terminology_server: str | None) -> dict[str, Any]:
     result: dict[str, Any] = {"linkId": item.link_id}
     extensions: list[dict[str, Any]] = []
     if item.is_question or item.grid:
@@ -82,7 +83,14 @@ def _item(item: Item) -> dict[str, Any]:
     if item.max_length:
         result["maxLength"] = item.max_length
     if item.answers is not None:
-        result["answerValueSet"] = valueset_url(item.answers)
+        if terminology_server is None:
+            # Offline: the options themselves, which every SDC renderer reads.
+            result["answerOption"] = [
+                {"valueCoding": coding(LOCAL_SYSTEM, o.code, o.display)}
+                for o in item.answers.options
+            ]
+        else:
+            result["answerValueSet"] = valueset_url(item.answers)
         extensions.append(_control("check-box" if item.repeats else "radio-button"))
     if item.initial is not None and item.kind == "boolean":
         result["initial"] = [{"valueBoolean": bool(item.initial)}]
@@ -91,14 +99,16 @@ def _item(item: Item) -> dict[str, Any]:
     if item.max_value is not None:
         extensions.append({"url": MAX_VALUE, "valueInteger": item.max_value})
     if item.grid:
-        extensions.append(_control("gtable"))
+        # A matrix of questions sharing one answer list: SDC's "table" (not "gtable",
+        # which is for repeating groups).
+        extensions.append(_control("table"))
     if item.is_question and item.extract:
         extensions.append({"url": SDC_OBSERVATION_EXTRACT, "valueBoolean": True})
     if item.source:
         extensions.append({"url": EXT_ITEM_SOURCE, "valueCode": item.source})
     if extensions:
         result = {"extension": extensions, **result}
-    children = [_item(child) for child in item.children]
+    children = [_item(child, terminology_server) for child in item.children]
     if item.help:
         children.insert(
             0,
@@ -114,8 +124,23 @@ def _item(item: Item) -> dict[str, Any]:
     return result
 
 
-def build_questionnaire(definition: Definition) -> dict[str, Any]:
-    return {
+def build_questionnaire(
+    definition: Definition, terminology_server: str | None = None
+) -> dict[str, Any]:
+    """The Questionnaire of one version of a form.
+
+    Without ``terminology_server`` (what the module publishes and serves) each choice lists
+    its options as ``answerOption``: the Questionnaire renders anywhere, offline, with no
+    terminology server. With one (a FHIR base that serves the module's ``ValueSet/$expand``,
+    e.g. the module's own API) each choice names its published ValueSet (``answerValueSet``)
+    and the Questionnaire names that server as SDC's ``preferredTerminologyServer``.
+    """
+    extensions = (
+        [{"url": SDC_PREFERRED_TERMINOLOGY_SERVER, "valueUrl": terminology_server}]
+        if terminology_server is not None
+        else []
+    )
+    questionnaire: dict[str, Any] = {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(definition),
         "url": questionnaire_url(definition),
@@ -131,6 +156,9 @@ def build_questionnaire(definition: Definition) -> dict[str, Any]:
         "code": [coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display)],
         "item": [
             {"linkId": "preface", "text": definition.preface, "type": "display"},
-            *(_item(item) for item in definition.items),
+            *(_item(item, terminology_server) for item in definition.items),
         ],
     }
+    if extensions:
+        questionnaire = {"resourceType": "Questionnaire", "extension": extensions, **questionnaire}
+    return questionnaire

@@ -101,7 +101,7 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
     elif kind == "QuestionnaireResponse":
         code = resource.get("questionnaire")
         effective = resource.get("authored")
-    elif kind in ("Questionnaire", "CodeSystem", "ValueSet"):
+    elif kind in ("Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition"):
         code = canonical_of(resource)
         if kind == "Questionnaire":
             effective = resource.get("date")

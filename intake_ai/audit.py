@@ -59,6 +59,9 @@ ACTIONS = {
     "logout": "E",
     "validate": "E",
     "upload": "E",
+    "expand": "E",
+    "lookup": "E",
+    "validate-code": "E",
     # What ``complete_trail`` records for a request that wrote no entry of its own.
     "request": "R",
     "submit": "E",

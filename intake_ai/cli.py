@@ -15,6 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from intake_ai.auth.scopes import ScopeError
 from intake_ai.demo.seed import DEMO_PASSWORD
 from intake_ai.errors import InvalidInput, NotFound, message_of
+from intake_ai.forms.commands import PACKAGE_COMMANDS
 from intake_ai.models import Role
 from intake_ai.smart.commands import SMART_COMMANDS
 from intake_ai.store import migrate
@@ -375,6 +376,7 @@ COMMANDS = [
     seed_demo_command,
     export_command,
     import_command,
+    *PACKAGE_COMMANDS,
 ]
 
 

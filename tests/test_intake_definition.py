@@ -168,8 +168,12 @@ def test_questionnaire_carries_canonical_url_version_and_extraction_flags() -> N
 
 #: Fingerprint of the intake's Questionnaire per version. If the test below fails, the
 #: questions changed: give the definition a new version (stored responses keep pointing at
-#: the version they answered), then record the new fingerprint here.
-FINGERPRINTS = {"1.0.0": "a5ec9f3906259c44", "1.1.0": "140e4e51dfa6b57b"}
+#: the version they answered), then record the new fingerprint here. Both versions were
+#: re-fingerprinted once without a new version when the published Questionnaires changed
+#: how they render, not what they ask: options carried as answerOption (renderable with no
+#: terminology server) and the purposes matrix's item control corrected from gtable to table;
+#: linkIds, texts, codes and skip logic stayed the same (test_questionnaire_renders_offline).
+FINGERPRINTS = {"1.0.0": "b885157b438a396e", "1.1.0": "627ea7ddd34b1c47"}
 
 
 def _fingerprint(definition: Definition) -> str:
@@ -198,3 +202,45 @@ def test_linkids_are_unique_and_checked() -> None:
             "P",
             "2026-01-01",
         )
+
+
+@pytest.mark.parametrize("definition", INTAKE_VERSIONS, ids=lambda d: d.version)
+def test_questionnaire_renders_offline(definition: Definition) -> None:
+    """Every choice carries its options (answerOption, the codes of its answer list); with a
+    terminology server named, it names the ValueSet instead, and the server is preferred."""
+    offline = build_questionnaire(definition)
+    online = build_questionnaire(definition, terminology_server="https://ehr.example/fhir")
+
+    def items(node: dict) -> list[dict]:
+        found = []
+        for child in node.get("item", []):
+            found += [child, *items(child)]
+        return found
+
+    by_id = {item["linkId"]: item for item in items(offline)}
+    for item in definition.walk():
+        served = by_id[item.link_id]
+        if item.answers is not None:
+            codes = [o["valueCoding"]["code"] for o in served["answerOption"]]
+            assert codes == list(item.answers.codes) and "answerValueSet" not in served
+    online_by_id = {item["linkId"]: item for item in items(online)}
+    for item in definition.walk():
+        if item.answers is not None:
+            assert online_by_id[item.link_id]["answerValueSet"].endswith(
+                f"/ValueSet/{item.answers.id}"
+            )
+            assert "answerOption" not in online_by_id[item.link_id]
+    assert online["extension"] == [
+        {
+            "url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+            "sdc-questionnaire-preferredTerminologyServer",
+            "valueUrl": "https://ehr.example/fhir",
+        }
+    ]
+    controls = [
+        e["valueCodeableConcept"]["coding"][0]["code"]
+        for item in items(offline)
+        for e in item.get("extension", [])
+        if e["url"].endswith("questionnaire-itemControl")
+    ]
+    assert "table" in controls and "gtable" not in controls

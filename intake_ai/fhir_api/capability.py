@@ -8,6 +8,8 @@ from typing import Any
 from flask import current_app
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from fhir_mappings.profiles import supported_profiles
+from fhir_mappings.profiles.package import IMPLEMENTATION_GUIDE_URL
 from intake_ai.boundary.hosts import public_root
 from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS
 from intake_ai.smart.discovery import rest_security, token_url
@@ -31,6 +33,11 @@ GROUP_PARAMS = (
     ("managing-entity", "reference", "Group-managing-entity", "The clinician of a caseload."),
     ("member", "reference", "Group-member", "A client in the group."),
 )
+#: The terminology operations (fhir_api/terminology/), type and instance level.
+TERMINOLOGY_OPERATIONS = {
+    "ValueSet": (("expand", "ValueSet-expand"), ("validate-code", "ValueSet-validate-code")),
+    "CodeSystem": (("lookup", "CodeSystem-lookup"), ("validate-code", "CodeSystem-validate-code")),
+}
 
 
 def interactions(resource_type: str) -> tuple[str, ...]:
@@ -60,10 +67,11 @@ def _group() -> dict[str, Any]:
 
 
 def _resource(resource_type: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "type": resource_type,
-        "interaction": [{"code": code} for code in interactions(resource_type)],
-    }
+    entry: dict[str, Any] = {"type": resource_type}
+    # What the module stores of this type declares one of these in meta.profile.
+    if resource_type in supported_profiles():
+        entry["supportedProfile"] = supported_profiles()[resource_type]
+    entry["interaction"] = [{"code": code} for code in interactions(resource_type)]
     if resource_type in AUDIT_ONLY:
         entry["searchParam"] = [
             {"name": n, "type": t, "definition": HL7_SP + d, "documentation": doc}
@@ -100,6 +108,10 @@ def _resource(resource_type: str) -> dict[str, Any]:
     entry["operation"] = [{"name": "validate", "definition": OPERATION_BASE + "Resource-validate"}]
     if resource_type == "Patient":
         entry["operation"].append({"name": "export", "definition": BULK_EXPORT + "patient-export"})
+    entry["operation"] += [
+        {"name": name, "definition": OPERATION_BASE + definition}
+        for name, definition in TERMINOLOGY_OPERATIONS.get(resource_type, ())
+    ]
     return entry
 
 
@@ -115,6 +127,9 @@ def build_capability_statement() -> dict[str, Any]:
         "software": {"name": "intake_ai", "version": SOFTWARE_VERSION},
         "implementation": {"description": "intake_ai FHIR R4 API", "url": base},
         "fhirVersion": "4.0.1",
+        # The module's own package (flask export-package): its profiles, extensions,
+        # Questionnaires and terminology. It claims conformance to no other guide.
+        "implementationGuide": [IMPLEMENTATION_GUIDE_URL],
         "format": ["application/fhir+json", "json"],
         "rest": [
             {

@@ -24,6 +24,7 @@ from intake_ai.fhir_api import (
     writes,
 )
 from intake_ai.fhir_api.errors import FHIR_JSON, FhirError, outcome_response
+from intake_ai.fhir_api.terminology import service as terminology
 from intake_ai.forms.definitions import publish_once
 from intake_ai.store.database import transaction
 from intake_ai.untrusted import unreadable_field
@@ -166,6 +167,37 @@ def audit_search() -> Response:
 def audit_read(resource_id: str) -> Response:
     with transaction():
         result = audit_events.read(resource_id)
+    return _answer(result)
+
+
+# Terminology operations: type and instance level, GET (query) or POST (Parameters) -------
+
+
+@bp.route("/ValueSet/$expand", methods=["GET", "POST"])
+@bp.route(f"/ValueSet/{_ID}/$expand", methods=["GET", "POST"])
+def expand(resource_id: str | None = None) -> Response:
+    with transaction():
+        result = terminology.expand_value_set(resource_id, _args())
+    return _answer(result)
+
+
+@bp.route("/CodeSystem/$lookup", methods=["GET", "POST"])
+@bp.route(f"/CodeSystem/{_ID}/$lookup", methods=["GET", "POST"])
+def lookup(resource_id: str | None = None) -> Response:
+    with transaction():
+        result = terminology.lookup_code(resource_id, _args())
+    return _answer(result)
+
+
+@bp.route("/ValueSet/$validate-code", methods=["GET", "POST"], defaults={"kind": "ValueSet"})
+@bp.route(f"/ValueSet/{_ID}/$validate-code", methods=["GET", "POST"], defaults={"kind": "ValueSet"})
+@bp.route("/CodeSystem/$validate-code", methods=["GET", "POST"], defaults={"kind": "CodeSystem"})
+@bp.route(
+    f"/CodeSystem/{_ID}/$validate-code", methods=["GET", "POST"], defaults={"kind": "CodeSystem"}
+)
+def validate_code(kind: str, resource_id: str | None = None) -> Response:
+    with transaction():
+        result = terminology.validate_code(kind, resource_id, _args())
     return _answer(result)
 
 

@@ -145,6 +145,7 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
     "Questionnaire": (URL, _p("status", "token", ("status",), "Questionnaire-status", "Status.")),
     "CodeSystem": (URL,),
     "ValueSet": (URL,),
+    "StructureDefinition": (URL,),
 }
 #: What every type accepts besides its own parameters.
 COMMON = (

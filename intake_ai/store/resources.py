@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 
 from fhir_mappings.codes import SENSITIVE_SECURITY
 from fhir_mappings.datetimes import fhir_instant
+from fhir_mappings.profiles import profile_of
 from fhir_mappings.search_index import index_resource
 from fhir_mappings.validation import validate
 from intake_ai.errors import Conflict, Gone, InvalidInput, NotFound
@@ -104,6 +105,11 @@ def _stamp(resource: dict[str, Any], version_id: int, moment: datetime) -> None:
     meta = dict(resource.get("meta") or {})
     meta["versionId"] = str(version_id)
     meta["lastUpdated"] = fhir_instant(moment)
+    # Every resource the module produces declares the profile it follows (stamped here, so
+    # no builder can forget it).
+    profile = profile_of(resource)
+    if profile is not None and profile not in (meta.get("profile") or []):
+        meta["profile"] = [profile, *(meta.get("profile") or [])]
     if resource["resourceType"] in SENSITIVE_TYPES:
         labels = list(meta.get("security") or [])
         for label in SENSITIVE_SECURITY:

@@ -1,0 +1,1 @@
+"""Terminology operations ($expand, $lookup, $validate-code) on the module's definitions."""
