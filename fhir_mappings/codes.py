@@ -39,6 +39,8 @@ MAX_DECIMAL_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
 FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 FLAG_PRIORITY = "http://hl7.org/fhir/StructureDefinition/flag-priority"
 FLAG_PRIORITY_SYSTEM = "http://hl7.org/fhir/flag-priority-code"
+#: A text's translation into another language, on the text's primitive extension (``_text``).
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 
 #: Local extensions (their meaning is documented in the README).
 EXT_ITEM_SOURCE = f"{EXTENSION_BASE}/item-source"
@@ -65,6 +67,21 @@ SERVED_RESOURCE_TYPES = (
 
 #: Definitional resources: no subject, readable by any authenticated API client.
 DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet"})
+
+
+def translated(language: str, content: str) -> dict[str, Any]:
+    """The ``_element`` of a text carrying its translation (the core translation extension)."""
+    return {
+        "extension": [
+            {
+                "url": TRANSLATION,
+                "extension": [
+                    {"url": "lang", "valueCode": language},
+                    {"url": "content", "valueString": content},
+                ],
+            }
+        ]
+    }
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from fhir_mappings.codes import (
     MIN_VALUE,
     SDC_OBSERVATION_EXTRACT,
     coding,
+    translated,
 )
 from fhir_mappings.definitions.model import Condition, Definition, Item
 from fhir_mappings.terminology import PUBLISHER, valueset_url
@@ -70,6 +71,8 @@ def _item(item: Item) -> dict[str, Any]:
     if item.prefix:
         result["prefix"] = item.prefix
     result["text"] = item.text
+    if item.es:
+        result["_text"] = translated("es", item.es)
     result["type"] = item.kind
     if item.enable_when:
         result["enableWhen"] = [_enable_when(c) for c in item.enable_when]
@@ -106,6 +109,7 @@ def _item(item: Item) -> dict[str, Any]:
                 "extension": [_control("help")],
                 "linkId": f"{item.link_id}.help",
                 "text": item.help,
+                **({"_text": translated("es", item.help_es)} if item.help_es else {}),
                 "type": "display",
             },
         )
@@ -114,23 +118,35 @@ def _item(item: Item) -> dict[str, Any]:
     return result
 
 
+def _translation(key: str, spanish: str | None) -> dict[str, Any]:
+    return {key: translated("es", spanish)} if spanish else {}
+
+
 def build_questionnaire(definition: Definition) -> dict[str, Any]:
     return {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(definition),
+        "language": "en",
         "url": questionnaire_url(definition),
         "version": definition.version,
         "name": definition.name,
         "title": definition.title,
+        **({"_title": translated("es", definition.title_es)} if definition.title_es else {}),
         "status": "active",
         "experimental": False,
         "subjectType": ["Patient"],
         "date": definition.date,
         "publisher": PUBLISHER,
         "description": definition.preface,
+        **_translation("_description", definition.preface_es),
         "code": [coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display)],
         "item": [
-            {"linkId": "preface", "text": definition.preface, "type": "display"},
+            {
+                "linkId": "preface",
+                "text": definition.preface,
+                **_translation("_text", definition.preface_es),
+                "type": "display",
+            },
             *(_item(item) for item in definition.items),
         ],
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fhir_mappings.codes import CANONICAL_BASE, LOCAL_CODESYSTEM_ID, LOCAL_SYSTEM
+from fhir_mappings.codes import CANONICAL_BASE, LOCAL_CODESYSTEM_ID, LOCAL_SYSTEM, translated
 from fhir_mappings.concepts import OTHER_CONCEPTS, Concept
-from fhir_mappings.definitions.model import AnswerList, Definition
+from fhir_mappings.definitions.model import AnswerList, Definition, Option
 
 #: Bump when any concept is added or its display changes.
 TERMINOLOGY_VERSION = "1.0.0"
@@ -80,6 +80,15 @@ def code_system(definitions: Iterable[Definition], extra: Iterable[Concept] = ()
     }
 
 
+def _value_set_concept(option: Option) -> dict[str, Any]:
+    """A concept with its Spanish display, as a designation and as a translation."""
+    entry: dict[str, Any] = {"code": option.code, "display": option.display}
+    if option.es:
+        entry["_display"] = translated("es", option.es)
+        entry["designation"] = [{"language": "es", "value": option.es}]
+    return entry
+
+
 def value_set(answer_list: AnswerList) -> dict[str, Any]:
     return {
         "resourceType": "ValueSet",
@@ -97,9 +106,7 @@ def value_set(answer_list: AnswerList) -> dict[str, Any]:
                 {
                     "system": LOCAL_SYSTEM,
                     "version": TERMINOLOGY_VERSION,
-                    "concept": [
-                        {"code": o.code, "display": o.display} for o in answer_list.options
-                    ],
+                    "concept": [_value_set_concept(o) for o in answer_list.options],
                 }
             ]
         },

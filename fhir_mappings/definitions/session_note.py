@@ -37,6 +37,12 @@ USE = Item(
             answers=lists.ANY_USE,
             source="client",
             quick=True,
+            es="¿Usó la IA desde la última sesión?",
+            ask=(
+                "Have you used an AI chat app (like ChatGPT) since our last session?",
+                "¿Ha usado alguna aplicación de chat con IA (como ChatGPT) desde nuestra "
+                "última sesión?",
+            ),
         ),
         _if_used(
             Item(
@@ -48,6 +54,8 @@ USE = Item(
                 repeats=True,
                 source="client",
                 prefill=True,
+                es="Herramientas usadas",
+                ask=("Which ones did you use?", "¿Cuáles usó?"),
             )
         ),
         _if_used(
@@ -60,6 +68,11 @@ USE = Item(
                 source="client",
                 quick=True,
                 prefill=True,
+                es="Días por semana",
+                ask=(
+                    "On how many days a week did you use them?",
+                    "¿Cuántos días por semana las usó?",
+                ),
             )
         ),
         _if_used(
@@ -72,6 +85,11 @@ USE = Item(
                 source="client",
                 quick=True,
                 prefill=True,
+                es="Tiempo habitual por día",
+                ask=(
+                    "On those days, about how much time in total?",
+                    "Esos días, ¿cuánto tiempo en total, más o menos?",
+                ),
             )
         ),
         _if_used(
@@ -83,6 +101,8 @@ USE = Item(
                 answers=lists.PURPOSES,
                 repeats=True,
                 source="client",
+                es="Usos principales en este período",
+                ask=("What did you mostly use them for?", "¿Para qué las usó más?"),
             )
         ),
         _if_used(
@@ -96,6 +116,14 @@ USE = Item(
                 source="client",
                 quick=True,
                 help="0 not at all, 10 completely.",
+                es="¿Cuánto se apoyó en la IA para sobrellevar esta semana?",
+                help_es="0 nada, 10 por completo.",
+                ask=(
+                    "How much did you lean on AI chat to get through the week? 0 means not at"
+                    " all, 10 means completely.",
+                    "¿Cuánto se apoyó en el chat con IA para pasar la semana? 0 es nada, 10 "
+                    "es por completo.",
+                ),
             )
         ),
         _if_used(
@@ -107,6 +135,11 @@ USE = Item(
                 answers=lists.DISTRESS,
                 source="client",
                 quick=True,
+                es="Malestar cuando no estaba disponible",
+                ask=(
+                    "When you could not use it, how upset did you feel?",
+                    "Cuando no pudo usarla, ¿qué tan mal se sintió?",
+                ),
             )
         ),
         _if_used(
@@ -119,9 +152,17 @@ USE = Item(
                 source="client",
                 quick=True,
                 help='Any "yes" raises a review-now flag.',
+                es="¿La usó en un momento de angustia o de crisis?",
+                help_es="Cualquier «sí» genera una alerta de revisión inmediata.",
+                ask=(
+                    "Did you use it when you felt very upset, or when you had thoughts of "
+                    "hurting yourself?",
+                    "¿La usó cuando se sentía muy mal, o cuando tuvo pensamientos de hacerse daño?",
+                ),
             )
         ),
     ),
+    es="Uso desde la última sesión",
 )
 
 MEANING = _if_used(
@@ -141,6 +182,7 @@ MEANING = _if_used(
                 repeats=True,
                 source="clinician",
                 quick=True,
+                es="Lo que la persona llevó a la IA",
             ),
             Item(
                 "themes-other",
@@ -152,6 +194,7 @@ MEANING = _if_used(
                 extract=False,
                 max_length=200,
                 enable_when=(Condition("themes", "=", "theme-other"),),
+                es="Otro tema",
             ),
             Item(
                 "reply-use",
@@ -161,6 +204,7 @@ MEANING = _if_used(
                 answers=lists.REPLY_USE,
                 repeats=True,
                 source="clinician",
+                es="Cómo usó la persona las respuestas",
             ),
             Item(
                 "advice-fit",
@@ -171,6 +215,8 @@ MEANING = _if_used(
                 source="clinician",
                 quick=True,
                 help="A conflict raises a review-now flag.",
+                es="Concordancia de los consejos con el tratamiento y el plan de seguridad",
+                help_es="Un conflicto genera una alerta de revisión inmediata.",
             ),
             Item(
                 "advice-fit-detail",
@@ -186,6 +232,7 @@ MEANING = _if_used(
                     Condition("advice-fit", "=", "fit-conflict-treatment"),
                     Condition("advice-fit", "=", "fit-conflict-safety"),
                 ),
+                es="¿Qué estaba en conflicto?",
             ),
             Item(
                 "helpful-outcomes",
@@ -195,6 +242,7 @@ MEANING = _if_used(
                 answers=lists.OUTCOMES,
                 repeats=True,
                 source="clinician",
+                es="Resultados útiles",
             ),
             Item(
                 "easier-than-therapist",
@@ -203,6 +251,7 @@ MEANING = _if_used(
                 label="AI easier than the therapist",
                 answers=lists.EASIER,
                 source="both",
+                es="¿Le resultó más fácil la IA que hablar con su terapeuta?",
             ),
             Item(
                 "alliance-comment",
@@ -212,6 +261,7 @@ MEANING = _if_used(
                 source="clinician",
                 extract=False,
                 max_length=2000,
+                es="Comentario sobre la alianza terapéutica",
             ),
             Item(
                 "framing",
@@ -221,6 +271,7 @@ MEANING = _if_used(
                 answers=lists.FRAMING,
                 source="clinician",
                 prefill=True,
+                es="Cómo se relaciona la persona con la IA",
             ),
             Item(
                 "model-change-grief",
@@ -229,6 +280,7 @@ MEANING = _if_used(
                 label="Grief about a model change",
                 answers=lists.YES_NO,
                 source="clinician",
+                es="¿Duelo por un cambio de modelo?",
             ),
             Item(
                 "human-contact",
@@ -237,6 +289,7 @@ MEANING = _if_used(
                 label="Change in human contact",
                 answers=lists.HUMAN_CONTACT,
                 source="clinician",
+                es="Cambio en el contacto con otras personas atribuido a la IA",
             ),
             Item(
                 "validation-loop",
@@ -245,8 +298,10 @@ MEANING = _if_used(
                 label="Validation loop observed",
                 answers=lists.YES_NO,
                 source="clinician",
+                es="¿Se observó un ciclo de búsqueda de validación?",
             ),
         ),
+        es="Qué significó la IA en este período",
     )
 )
 
@@ -264,6 +319,11 @@ CARE = Item(
             label="Privacy concern raised",
             answers=lists.YES_NO,
             source="client",
+            es="¿Se planteó alguna preocupación sobre la privacidad?",
+            ask=(
+                "Is anything about your privacy with these apps worrying you?",
+                "¿Le preocupa algo de su privacidad con estas aplicaciones?",
+            ),
         ),
         Item(
             "psychoeducation",
@@ -272,6 +332,7 @@ CARE = Item(
             label="Psychoeducation given",
             answers=lists.YES_NO,
             source="clinician",
+            es="¿Se dio psicoeducación sobre privacidad?",
         ),
         Item(
             "excerpt-review",
@@ -280,6 +341,7 @@ CARE = Item(
             label="AI excerpt reviewed",
             answers=lists.EXCERPT,
             source="clinician",
+            es="Fragmento de conversación con IA revisado en la sesión",
         ),
         Item(
             "excerpt-expiry",
@@ -291,6 +353,7 @@ CARE = Item(
             required=True,
             declinable=False,
             enable_when=(Condition("excerpt-review", "=", "excerpt-stored"),),
+            es="Borrar el fragmento guardado el",
         ),
         Item(
             "plan",
@@ -301,8 +364,10 @@ CARE = Item(
             repeats=True,
             source="clinician",
             quick=True,
+            es="Plan",
         ),
     ),
+    es="Privacidad y plan",
 )
 
 SESSION_NOTE = Definition(
@@ -313,6 +378,9 @@ SESSION_NOTE = Definition(
     date="2026-11-24",
     preface="Between-session AI use: what the client brought to it, how they read its "
     "replies, and whether it has started to replace people.",
+    title_es="Nota sobre el uso de IA entre sesiones",
+    preface_es="Uso de IA entre sesiones: qué le llevó la persona, cómo leyó sus respuestas y "
+    "si ha empezado a reemplazar a otras personas.",
     items=(USE, MEANING, CARE),
     panel_code="session-note-panel",
     panel_display="Between-session AI use note panel",

@@ -1,9 +1,11 @@
 """The module's tables. Importing this package registers all of them on ``Base.metadata``."""
 
 from intake_ai.models.audit import AuditRecord
+from intake_ai.models.checkins import CheckIn, CheckInProposal, CheckInThrottle
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
+from intake_ai.models.languages import ClientLanguage
 from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
 from intake_ai.models.smart_clients import SmartClient, UsedAssertion
 from intake_ai.models.store import StoredResource
@@ -13,7 +15,11 @@ __all__ = [
     "ApiToken",
     "AuditRecord",
     "CareAssignment",
+    "CheckIn",
+    "CheckInProposal",
+    "CheckInThrottle",
     "Client",
+    "ClientLanguage",
     "ConsentState",
     "Draft",
     "Encounter",
