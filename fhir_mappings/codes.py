@@ -44,6 +44,9 @@ TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 
 #: Local extensions (their meaning is documented in the README).
 EXT_ITEM_SOURCE = f"{EXTENSION_BASE}/item-source"
+#: On a response item: who gave this answer, when it is not the response's author (the
+#: client, through their check-in, reviewed and kept by the clinician who saved).
+EXT_ANSWER_SOURCE = f"{EXTENSION_BASE}/answer-source"
 EXT_FLAG_ACK = f"{EXTENSION_BASE}/flag-acknowledgement"
 EXT_ANNOTATION_SHARED = f"{EXTENSION_BASE}/annotation-shared-for-supervision"
 EXT_ENTERED_IN_ERROR_REASON = f"{EXTENSION_BASE}/entered-in-error-reason"

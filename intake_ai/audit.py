@@ -58,6 +58,11 @@ ACTIONS = {
     "login": "E",
     "logout": "E",
     "validate": "E",
+    "issue-checkin": "C",
+    "revoke-checkin": "U",
+    "open-checkin": "R",
+    "send-checkin": "C",
+    "set-language": "U",
     # What ``complete_trail`` records for a request that wrote no entry of its own.
     "request": "R",
     "submit": "E",

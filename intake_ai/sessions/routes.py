@@ -59,7 +59,7 @@ def form(encounter_id: int) -> Page:
         encounter, client = session_for_recording(current_actor(), encounter_id)
         stored = service.note_for(encounter_id)
         draft = load_draft(encounter_id, service.FORM)
-        carried = service.carried_over(client.id)
+        carried = service.proposed_for_note(client.id, encounter_id)
     if stored is not None:
         return redirect(url_for(".view", response_id=stored.resource_id))
     if client.consent_state is not ConsentState.ACTIVE:
@@ -82,7 +82,7 @@ def form_post(encounter_id: int) -> Page:
     actor = current_actor()
     with transaction():
         encounter, client = session_for_recording(actor, encounter_id)
-        carried = service.carried_over(client.id)
+        carried = service.proposed_for_note(client.id, encounter_id)
     context = {
         "client": client,
         "encounter": encounter,
