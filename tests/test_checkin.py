@@ -311,3 +311,72 @@ def test_answers_the_client_may_not_give_are_refused_at_the_question(app, make) 
     with app.app_context():
         [proposal] = session().scalars(select(CheckInProposal)).all()
         assert "dpw-1-2" not in proposal.payload
+
+
+def test_the_clinician_issues_a_link_through_the_api_with_their_own_token(app, make) -> None:
+    client_id, upcoming, _web = agreed_client(app, make)
+    own = bearer(make.token("dr-a", "system/*.read", "system/*.write"))
+    api = app.test_client()
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "firstName", "valueString": "Sam"}],
+    }
+    issued = api.post(
+        f"/fhir/Encounter/{upcoming}/$checkin-link",
+        json=body,
+        headers={**own, "Content-Type": "application/fhir+json"},
+    )
+    assert issued.status_code == 200, issued.get_data(as_text=True)
+    values = {p["name"]: p for p in issued.get_json()["parameter"]}
+    url = values["url"]["valueUri"]
+    assert "/check-in/" in url and values["expires"]["valueInstant"].endswith("Z")
+    secret = url.split("/check-in/")[1].split("?")[0]
+    assert "Hello, Sam" in app.test_client().get(f"/check-in/{secret}").get_data(as_text=True)
+    # An integrator's token may not, nor a clinician for a client not in their care.
+    make.user("integrator", "ehr")
+    integrator = bearer(make.token("ehr", "system/*.read", "system/*.write"))
+    refused = api.post(f"/fhir/Encounter/{upcoming}/$checkin-link", headers=integrator)
+    assert refused.status_code == 403
+    assert refused.get_json()["resourceType"] == "OperationOutcome"
+    make.user("clinician", "dr-b")
+    other = bearer(make.token("dr-b", "system/*.read", "system/*.write"))
+    assert api.post(f"/fhir/Encounter/{upcoming}/$checkin-link", headers=other).status_code == 403
+    read_only = bearer(make.token("dr-a", "system/*.read"))
+    assert (
+        api.post(f"/fhir/Encounter/{upcoming}/$checkin-link", headers=read_only).status_code == 403
+    )
+    assert len(_links(app)) == 1
+
+
+def test_the_api_refuses_a_link_without_consent_with_the_reason(app, make) -> None:
+    make.user("clinician", "dr-a")
+    client_id = make.client("dr-a")
+    make.encounter(client_id, "dr-a", kind="intake")
+    upcoming = make.encounter(client_id, "dr-a", start=utcnow() + timedelta(days=2))
+    own = bearer(make.token("dr-a", "system/*.read", "system/*.write"))
+    refused = app.test_client().post(f"/fhir/Encounter/{upcoming}/$checkin-link", headers=own)
+    assert refused.status_code == 403
+    issue_ = refused.get_json()["issue"][0]
+    assert "agreed to the record" in issue_["diagnostics"]
+    too_long = app.test_client().post(
+        f"/fhir/Encounter/{upcoming}/$checkin-link",
+        json={
+            "resourceType": "Parameters",
+            "parameter": [{"name": "firstName", "valueInteger": 3}],
+        },
+        headers={**own, "Content-Type": "application/fhir+json"},
+    )
+    assert too_long.status_code == 400
+    assert too_long.get_json()["issue"][0]["expression"] == ["Parameters.parameter[0].valueString"]
+    assert _links(app) == []
+
+
+def test_a_check_in_that_mentions_a_crisis_shows_on_the_client_page_at_once(app, make) -> None:
+    client_id, upcoming, web = agreed_client(app, make)
+    secret = issue(web, upcoming)
+    calm = web.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert "used AI during distress or a crisis" not in calm
+    answers = {**CLIENT_ANSWERS, "crisis-use": "crisis-self-harm"}
+    assert app.test_client().post(f"/check-in/{secret}", data=answers).status_code == 200
+    page = web.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert "used AI during distress or a crisis: look at it before the session" in page

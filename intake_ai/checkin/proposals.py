@@ -82,6 +82,26 @@ def reviewed_answers(
     return _kept(_latest(encounter_id, reviewed_in=response_id), answers)
 
 
+#: Answers that must not wait for the session: the note's own crisis question answered "yes".
+CRISIS_ITEM = "crisis-use"
+NO_CRISIS = "crisis-no"
+
+
+def crisis_mentions(client_id: int) -> set[int]:
+    """Check-ins of this client, not yet reviewed into a note, whose client said they used
+    AI during distress or a crisis: their clinician's page says so at once."""
+    proposals = session().scalars(
+        select(CheckInProposal).where(
+            CheckInProposal.client_id == client_id, CheckInProposal.reviewed_in.is_(None)
+        )
+    )
+    return {
+        p.checkin_id
+        for p in proposals
+        if any(code != NO_CRISIS for code in _values(p).get(CRISIS_ITEM, ()))
+    }
+
+
 def mark_reviewed(encounter_id: int, response_id: str) -> bool:
     """The proposal is now part of a saved note (whatever the clinician kept of it)."""
     proposal = _latest(encounter_id)

@@ -112,6 +112,7 @@ def _unusable(opened: service.OpenLink, language: str) -> tuple[str, int]:
 def _throttled(secret: str) -> tuple[str, int] | None:
     if throttle.allowed(hash_of(secret), request.remote_addr):
         return None
+    # Named like every other request on the link (the URL's client, boundary/patients.py).
     audit.record_refusal("open-checkin", None, detail=f"{service.CLIENT_DETAIL}: too many tries")
     language = language_of(request.values.get("lang"))
     return render_in(language, "intake_ai/checkin/closed.html", state="throttled"), 429

@@ -47,6 +47,7 @@ def register() -> str | Response:
 
 @bp.route("/clients/<intake_id:client_id>")
 def client_page(client_id: int) -> str:
+    from intake_ai.checkin.proposals import crisis_mentions
     from intake_ai.checkin.service import links_of
     from intake_ai.clients.timeline import build_timeline
     from intake_ai.i18n.preferences import client_language
@@ -55,6 +56,7 @@ def client_page(client_id: int) -> str:
     with transaction():
         page = build_timeline(actor, client_id)
         checkins = links_of(actor, client_id) if page.may_record else []
+        urgent = crisis_mentions(client_id) if page.may_record else set()
         language = client_language(client_id)
     form = SessionForm(start=local_now().replace(second=0, microsecond=0, tzinfo=None))
     return render_template(
@@ -62,6 +64,7 @@ def client_page(client_id: int) -> str:
         page=page,
         session_form=form,
         checkins=checkins,
+        urgent_checkins=urgent,
         client_language=language,
         now=utcnow(),
     )
