@@ -5,6 +5,7 @@ API before the clinician reviews and saves the note."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -380,3 +381,35 @@ def test_a_check_in_that_mentions_a_crisis_shows_on_the_client_page_at_once(app,
     assert app.test_client().post(f"/check-in/{secret}", data=answers).status_code == 200
     page = web.get(f"/clients/{client_id}").get_data(as_text=True)
     assert "used AI during distress or a crisis: look at it before the session" in page
+
+
+def test_what_the_api_serves_after_a_check_in_validates(app, make, tmp_path) -> None:
+    from tests.fhir_validator import run_validator
+    from tests.intake_helpers import review_answers
+
+    client_id, upcoming, web = agreed_client(app, make)
+    secret = issue(web, upcoming)
+    app.test_client().post(f"/check-in/{secret}", data=CLIENT_ANSWERS)
+    review = web.post(
+        f"/sessions/{upcoming}/note",
+        data={"confirmed": list(CLIENT_ANSWERS), "review": "agree", "action": "review"},
+    )
+    web.post(
+        f"/sessions/{upcoming}/note",
+        data={
+            "answers": review_answers(review.get_data(as_text=True)),
+            "review": "agree",
+            "action": "save",
+        },
+    )
+    make.user("integrator", "ehr")
+    api = bearer(make.token("ehr", "system/*.read"))
+    reader = app.test_client()
+    served = [
+        reader.get(f"/fhir/QuestionnaireResponse?patient={client_id}", headers=api).get_json(),
+        reader.get("/fhir/Questionnaire", headers=api).get_json(),
+        reader.get("/fhir/ValueSet?_count=100", headers=api).get_json(),
+    ]
+    text = json.dumps(served)
+    assert "/answer-source" in text and "StructureDefinition/translation" in text
+    run_validator(served, tmp_path)
