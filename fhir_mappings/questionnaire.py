@@ -67,7 +67,10 @@ def _item(item: Item) -> dict[str, Any]:
     result: dict[str, Any] = {"linkId": item.link_id}
     extensions: list[dict[str, Any]] = []
     if item.is_question or item.grid:
-        result["code"] = [coding(LOCAL_SYSTEM, item.link_id, item.display_label)]
+        code = coding(LOCAL_SYSTEM, item.link_id, item.display_label)
+        if item.display_label_es:
+            code["_display"] = translated("es", item.display_label_es)
+        result["code"] = [code]
     if item.prefix:
         result["prefix"] = item.prefix
     result["text"] = item.text
@@ -139,7 +142,12 @@ def build_questionnaire(definition: Definition) -> dict[str, Any]:
         "publisher": PUBLISHER,
         "description": definition.preface,
         **_translation("_description", definition.preface_es),
-        "code": [coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display)],
+        "code": [
+            {
+                **coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display),
+                **_translation("_display", definition.panel_display_es),
+            }
+        ],
         "item": [
             {
                 "linkId": "preface",

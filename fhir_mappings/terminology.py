@@ -38,14 +38,15 @@ def concepts(definitions: Iterable[Definition], extra: Iterable[Concept] = ()) -
                 definition.panel_code,
                 definition.panel_display,
                 f"Observations extracted from one {definition.title} response.",
+                definition.panel_display_es,
             )
         )
         for item in definition.walk():
             if item.kind != "display" and not item.link_id.startswith("section-"):
-                add(Concept(item.link_id, item.display_label, item.text))
+                add(Concept(item.link_id, item.display_label, item.text, item.display_label_es))
             if item.answers is not None:
                 for option in item.answers.options:
-                    add(Concept(option.code, option.display))
+                    add(Concept(option.code, option.display, display_es=option.es))
     for concept in (*OTHER_CONCEPTS, *extra):
         add(concept)
     return list(found.values())
@@ -55,6 +56,8 @@ def code_system(definitions: Iterable[Definition], extra: Iterable[Concept] = ()
     entries = []
     for concept in concepts(definitions, extra):
         entry: dict[str, Any] = {"code": concept.code, "display": concept.display}
+        if concept.display_es:
+            entry["designation"] = [{"language": "es", "value": concept.display_es}]
         if concept.definition:
             entry["definition"] = concept.definition
         entries.append(entry)

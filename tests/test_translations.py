@@ -24,13 +24,15 @@ def _untranslated_texts() -> list[str]:
     missing = []
     for definition in VERSIONS:
         where = f"{definition.id} {definition.version}"
-        if not definition.title_es or not definition.preface_es:
-            missing.append(f"{where}: title or preface")
+        if not (definition.title_es and definition.preface_es and definition.panel_display_es):
+            missing.append(f"{where}: title, preface or panel")
         for item in definition.walk():
             if not item.es:
                 missing.append(f"{where} {item.link_id}: text")
             if item.help and not item.help_es:
                 missing.append(f"{where} {item.link_id}: help")
+            if item.label and not item.label_es:
+                missing.append(f"{where} {item.link_id}: label")
             if item.answers is not None:
                 missing += [f"option {o.code}" for o in item.answers.options if not o.es]
                 missing += [
@@ -55,7 +57,7 @@ def test_the_questionnaires_carry_a_translation_for_every_text() -> None:
                 if key in node and isinstance(node[key], str):
                     found.append((f"{path}.{key}", node.get(f"_{key}")))
             for key, value in node.items():
-                if not key.startswith("_") and key not in ("code", "extension"):
+                if not key.startswith("_") and key != "extension":
                     found += texts(value, f"{path}.{key}")
         elif isinstance(node, list):
             for index, value in enumerate(node):

@@ -39,6 +39,7 @@ SECTION_A = Item(
             help_es=(
                 "Elija todas las que correspondan. «Ninguna» pasa a la sección de consentimiento."
             ),
+            label_es="Herramientas de chat con IA usadas",
         ),
         Item(
             "tools-other",
@@ -50,6 +51,7 @@ SECTION_A = Item(
             max_length=200,
             enable_when=(Condition("tools", "=", lists.TOOL_OTHER),),
             es="¿Qué otra herramienta?",
+            label_es="Otra herramienta",
         ),
         uses_ai(
             Item(
@@ -61,6 +63,7 @@ SECTION_A = Item(
                 answers=lists.DAYS_PER_WEEK,
                 source="client",
                 es="¿Cuántos días usa estas herramientas en una semana normal?",
+                label_es="Días de uso por semana",
             )
         ),
         uses_ai(
@@ -73,6 +76,7 @@ SECTION_A = Item(
                 answers=lists.TIME_PER_DAY,
                 source="client",
                 es="Un día en que las usa, ¿cuánto tiempo en total?",
+                label_es="Tiempo por día de uso",
             )
         ),
         uses_ai(
@@ -88,6 +92,7 @@ SECTION_A = Item(
                 help="Choose all that apply.",
                 es="¿Cuándo las suele usar?",
                 help_es="Elija todas las que correspondan.",
+                label_es="Cuándo la usa",
             )
         ),
     ),
@@ -118,6 +123,7 @@ SECTION_B = uses_ai(
                         "choice",
                         label=option.display,
                         es=option.es,
+                        label_es=option.es,
                         answers=lists.FREQUENCY,
                         source="client",
                         declinable=False,
@@ -125,6 +131,7 @@ SECTION_B = uses_ai(
                     for option in lists.PURPOSES.options
                 ),
                 es="¿Con qué frecuencia usa el chat con IA para cada una de estas cosas?",
+                label_es="Usos",
             ),
         ),
         es="Para qué las usa",
@@ -152,6 +159,7 @@ SECTION_C = uses_ai(
                 help="Choose all that apply.",
                 es="¿Qué ha compartido con una herramienta de IA?",
                 help_es="Elija todas las que correspondan.",
+                label_es="Lo compartido con la IA",
             ),
             Item(
                 "comfort-vs-people",
@@ -165,6 +173,7 @@ SECTION_C = uses_ai(
                     "Comparado con las personas que conoce, compartir cosas personales con la IA "
                     "le resulta…"
                 ),
+                label_es="Compartir con la IA frente a personas",
             ),
             Item(
                 "comfort-vs-therapist",
@@ -175,6 +184,7 @@ SECTION_C = uses_ai(
                 answers=lists.COMFORT,
                 source="client",
                 es="Comparado con hablar con un terapeuta, compartir con la IA le resulta…",
+                label_es="Compartir con la IA frente al terapeuta",
             ),
             Item(
                 "privacy-awareness",
@@ -185,6 +195,7 @@ SECTION_C = uses_ai(
                 answers=lists.PRIVACY_AWARENESS,
                 source="client",
                 es="¿Sabe si la empresa guarda, revisa o usa para entrenar lo que usted escribe?",
+                label_es="Sabe qué hace la empresa con los chats",
             ),
             Item(
                 "privacy-tips",
@@ -194,6 +205,7 @@ SECTION_C = uses_ai(
                 source="client",
                 declinable=False,
                 es="Me gustaría recibir consejos de privacidad",
+                label_es="Quiere consejos de privacidad",
             ),
         ),
         es="Lo que comparte y cómo se siente",
@@ -240,6 +252,7 @@ INTAKE_1_0_0 = Definition(
     items=(SECTION_A, SECTION_B, SECTION_C, SECTION_D, SECTION_E, SECTION_F),
     panel_code="intake-panel",
     panel_display="AI chat use intake panel",
+    panel_display_es="Panel de la entrevista sobre el uso de chat con IA",
 )
 
 INTAKE = Definition(
@@ -272,6 +285,7 @@ INTAKE = Definition(
     ),
     panel_code="intake-panel",
     panel_display="AI chat use intake panel",
+    panel_display_es="Panel de la entrevista sobre el uso de chat con IA",
     gate=CONSENTED,
 )
 

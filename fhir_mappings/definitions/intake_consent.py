@@ -35,6 +35,7 @@ SECTION_F = Item(
                 "«Hablarlo primero»: no se guarda nada más que esta respuesta hasta que se "
                 "resuelva."
             ),
+            label_es="Consentimiento para la historia clínica",
         ),
         Item(
             "consent-terms",
@@ -52,6 +53,7 @@ SECTION_F = Item(
                 "Puedo saltarme cualquier pregunta. Los fragmentos de conversaciones con IA solo "
                 "se guardan si estoy de acuerdo, y puedo pedir que se borren."
             ),
+            label_es="Acepta las condiciones",
         ),
         Item(
             "research-opt-in",
@@ -67,6 +69,7 @@ SECTION_F = Item(
                 "Opcional: mis respuestas, sin datos que me identifiquen, pueden usarse para "
                 "mejorar este servicio."
             ),
+            label_es="Acepta el uso para investigación",
         ),
     ),
     es="Consentimiento",

@@ -18,7 +18,7 @@ def uses_ai(item: Item) -> Item:
     return replace(item, enable_when=USES_AI)
 
 
-def _reliance(prefix: str, link_id: str, label: str, text: str, es: str) -> Item:
+def _reliance(prefix: str, link_id: str, label: str, text: str, es: str, label_es: str) -> Item:
     return Item(
         link_id,
         text,
@@ -28,6 +28,7 @@ def _reliance(prefix: str, link_id: str, label: str, text: str, es: str) -> Item
         answers=lists.RELIANCE,
         source="client",
         es=es,
+        label_es=label_es,
     )
 
 
@@ -48,6 +49,7 @@ SECTION_D = uses_ai(
                 "(outage, no signal, the app changed)?",
                 "¿Con qué frecuencia se sintió inquieto/a, irritable o solo/a cuando no podía "
                 "usarla (caída del servicio, sin señal, cambios en la aplicación)?",
+                "Inquietud cuando no puede usarla",
             ),
             _reliance(
                 "11",
@@ -57,6 +59,7 @@ SECTION_D = uses_ai(
                 "to stop?",
                 "¿Con qué frecuencia siguió chateando mucho más de lo que quería, o le costó "
                 "parar?",
+                "Le cuesta dejar de chatear",
             ),
             _reliance(
                 "12",
@@ -66,6 +69,7 @@ SECTION_D = uses_ai(
                 "or your therapist?",
                 "¿Con qué frecuencia recurrió a la IA en lugar de buscar a un amigo, a un "
                 "familiar o a su terapeuta?",
+                "La IA en lugar de personas",
             ),
             _reliance(
                 "13",
@@ -74,6 +78,7 @@ SECTION_D = uses_ai(
                 "How often did AI chat cut into your sleep, work, school or time with others?",
                 "¿Con qué frecuencia el chat con IA le quitó horas de sueño, de trabajo, de "
                 "estudio o de tiempo con otras personas?",
+                "La IA le quitó sueño, trabajo o personas",
             ),
             _reliance(
                 "14",
@@ -83,6 +88,7 @@ SECTION_D = uses_ai(
                 "right?",
                 "¿Con qué frecuencia volvió a la IA sobre todo para sentirse tranquilo/a o para "
                 "oír que tenía razón?",
+                "Vuelve a la IA para tranquilizarse",
             ),
             Item(
                 "framing",
@@ -93,6 +99,7 @@ SECTION_D = uses_ai(
                 answers=lists.FRAMING,
                 source="client",
                 es="La IA con la que más habla se parece más a…",
+                label_es="Cómo se relaciona con la IA",
             ),
         ),
         es="Dependencia, últimos 30 días",
@@ -121,6 +128,7 @@ SECTION_E = uses_ai(
                     "¿Algún consejo de la IA ha chocado con su terapia, sus medicamentos o su "
                     "plan de seguridad?"
                 ),
+                label_es="Consejos de la IA en choque con la atención",
             ),
             Item(
                 "advice-conflict-detail",
@@ -132,6 +140,7 @@ SECTION_E = uses_ai(
                 max_length=2000,
                 enable_when=(Condition("advice-conflict", "=", "yes"),),
                 es="¿Qué pasó? (opcional)",
+                label_es="Choque de consejos, en palabras de la persona",
             ),
             Item(
                 "helped",
@@ -146,6 +155,7 @@ SECTION_E = uses_ai(
                     "¿La IA le ha ayudado alguna vez con algo importante para usted (por ejemplo,"
                     " preparar una disculpa)?"
                 ),
+                label_es="La IA ayudó con algo importante",
             ),
             Item(
                 "helped-detail",
@@ -157,6 +167,7 @@ SECTION_E = uses_ai(
                 max_length=2000,
                 enable_when=(Condition("helped", "=", "yes"),),
                 es="¿Qué fue? (opcional)",
+                label_es="Cómo ayudó la IA",
             ),
             Item(
                 "bring-to-session",
@@ -170,6 +181,7 @@ SECTION_E = uses_ai(
                     "¿Le gustaría traer conversaciones con la IA, o partes de ellas, a nuestras "
                     "sesiones?"
                 ),
+                label_es="Traer conversaciones con IA a las sesiones",
             ),
         ),
         es="La IA y la terapia",

@@ -112,9 +112,10 @@ class Item:
     #: Initial answer shown on a new form.
     initial: Any = None
     help: str | None = None
-    #: The text and the help in Spanish.
+    #: The text, the help and the short name in Spanish.
     es: str | None = None
     help_es: str | None = None
+    label_es: str | None = None
     #: The question in plain words for the client's own check-in (English, Spanish); only
     #: items with one are asked there.
     ask: tuple[str, str] | None = None
@@ -131,6 +132,10 @@ class Item:
     @property
     def display_label(self) -> str:
         return self.label or self.text
+
+    @property
+    def display_label_es(self) -> str | None:
+        return self.label_es if self.label else self.es
 
     @property
     def is_question(self) -> bool:
@@ -161,9 +166,10 @@ class Definition:
     #: holding its question carry it in their enableWhen, the page shows them only once it
     #: holds, and answers behind it are dropped, never stored, while it does not.
     gate: Condition | None = None
-    #: The title and the preface in Spanish.
+    #: The title, the preface and the panel's display in Spanish.
     title_es: str | None = None
     preface_es: str | None = None
+    panel_display_es: str | None = None
     _index: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
     _parents: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.model import Condition, Definition, Item
+from fhir_mappings.definitions.session_note_care import CARE
 
 USED_AI = (Condition("any-use", "=", lists.USE_YES),)
 
@@ -43,6 +44,7 @@ USE = Item(
                 "¿Ha usado alguna aplicación de chat con IA (como ChatGPT) desde nuestra "
                 "última sesión?",
             ),
+            label_es="Algún uso de IA",
         ),
         _if_used(
             Item(
@@ -56,6 +58,7 @@ USE = Item(
                 prefill=True,
                 es="Herramientas usadas",
                 ask=("Which ones did you use?", "¿Cuáles usó?"),
+                label_es="Herramientas de chat con IA usadas",
             )
         ),
         _if_used(
@@ -73,6 +76,7 @@ USE = Item(
                     "On how many days a week did you use them?",
                     "¿Cuántos días por semana las usó?",
                 ),
+                label_es="Días de uso por semana",
             )
         ),
         _if_used(
@@ -90,6 +94,7 @@ USE = Item(
                     "On those days, about how much time in total?",
                     "Esos días, ¿cuánto tiempo en total, más o menos?",
                 ),
+                label_es="Tiempo por día de uso",
             )
         ),
         _if_used(
@@ -103,6 +108,7 @@ USE = Item(
                 source="client",
                 es="Usos principales en este período",
                 ask=("What did you mostly use them for?", "¿Para qué las usó más?"),
+                label_es="Usos principales",
             )
         ),
         _if_used(
@@ -124,6 +130,7 @@ USE = Item(
                     "¿Cuánto se apoyó en el chat con IA para pasar la semana? 0 es nada, 10 "
                     "es por completo.",
                 ),
+                label_es="Apoyo en la IA para sobrellevar (0-10)",
             )
         ),
         _if_used(
@@ -140,6 +147,7 @@ USE = Item(
                     "When you could not use it, how upset did you feel?",
                     "Cuando no pudo usarla, ¿qué tan mal se sintió?",
                 ),
+                label_es="Malestar cuando no está disponible",
             )
         ),
         _if_used(
@@ -159,6 +167,7 @@ USE = Item(
                     "hurting yourself?",
                     "¿La usó cuando se sentía muy mal, o cuando tuvo pensamientos de hacerse daño?",
                 ),
+                label_es="Uso en angustia o crisis",
             )
         ),
     ),
@@ -183,6 +192,7 @@ MEANING = _if_used(
                 source="clinician",
                 quick=True,
                 es="Lo que la persona llevó a la IA",
+                label_es="Temas llevados a la IA",
             ),
             Item(
                 "themes-other",
@@ -195,6 +205,7 @@ MEANING = _if_used(
                 max_length=200,
                 enable_when=(Condition("themes", "=", "theme-other"),),
                 es="Otro tema",
+                label_es="Otro tema",
             ),
             Item(
                 "reply-use",
@@ -205,6 +216,7 @@ MEANING = _if_used(
                 repeats=True,
                 source="clinician",
                 es="Cómo usó la persona las respuestas",
+                label_es="Uso de las respuestas",
             ),
             Item(
                 "advice-fit",
@@ -217,6 +229,7 @@ MEANING = _if_used(
                 help="A conflict raises a review-now flag.",
                 es="Concordancia de los consejos con el tratamiento y el plan de seguridad",
                 help_es="Un conflicto genera una alerta de revisión inmediata.",
+                label_es="Concordancia de los consejos con el tratamiento",
             ),
             Item(
                 "advice-fit-detail",
@@ -233,6 +246,7 @@ MEANING = _if_used(
                     Condition("advice-fit", "=", "fit-conflict-safety"),
                 ),
                 es="¿Qué estaba en conflicto?",
+                label_es="Detalle del conflicto de consejos",
             ),
             Item(
                 "helpful-outcomes",
@@ -243,6 +257,7 @@ MEANING = _if_used(
                 repeats=True,
                 source="clinician",
                 es="Resultados útiles",
+                label_es="Resultados útiles",
             ),
             Item(
                 "easier-than-therapist",
@@ -252,6 +267,7 @@ MEANING = _if_used(
                 answers=lists.EASIER,
                 source="both",
                 es="¿Le resultó más fácil la IA que hablar con su terapeuta?",
+                label_es="La IA, más fácil que el terapeuta",
             ),
             Item(
                 "alliance-comment",
@@ -262,6 +278,7 @@ MEANING = _if_used(
                 extract=False,
                 max_length=2000,
                 es="Comentario sobre la alianza terapéutica",
+                label_es="Comentario sobre la alianza",
             ),
             Item(
                 "framing",
@@ -272,6 +289,7 @@ MEANING = _if_used(
                 source="clinician",
                 prefill=True,
                 es="Cómo se relaciona la persona con la IA",
+                label_es="Cómo se relaciona con la IA",
             ),
             Item(
                 "model-change-grief",
@@ -281,6 +299,7 @@ MEANING = _if_used(
                 answers=lists.YES_NO,
                 source="clinician",
                 es="¿Duelo por un cambio de modelo?",
+                label_es="Duelo por un cambio de modelo",
             ),
             Item(
                 "human-contact",
@@ -290,6 +309,7 @@ MEANING = _if_used(
                 answers=lists.HUMAN_CONTACT,
                 source="clinician",
                 es="Cambio en el contacto con otras personas atribuido a la IA",
+                label_es="Cambio en el contacto con personas",
             ),
             Item(
                 "validation-loop",
@@ -299,75 +319,11 @@ MEANING = _if_used(
                 answers=lists.YES_NO,
                 source="clinician",
                 es="¿Se observó un ciclo de búsqueda de validación?",
+                label_es="Ciclo de validación observado",
             ),
         ),
         es="Qué significó la IA en este período",
     )
-)
-
-CARE = Item(
-    "section-care",
-    "Privacy and plan",
-    "group",
-    extract=False,
-    declinable=False,
-    children=(
-        Item(
-            "privacy-concern",
-            "Privacy concern raised?",
-            "choice",
-            label="Privacy concern raised",
-            answers=lists.YES_NO,
-            source="client",
-            es="¿Se planteó alguna preocupación sobre la privacidad?",
-            ask=(
-                "Is anything about your privacy with these apps worrying you?",
-                "¿Le preocupa algo de su privacidad con estas aplicaciones?",
-            ),
-        ),
-        Item(
-            "psychoeducation",
-            "Privacy psychoeducation given?",
-            "choice",
-            label="Psychoeducation given",
-            answers=lists.YES_NO,
-            source="clinician",
-            es="¿Se dio psicoeducación sobre privacidad?",
-        ),
-        Item(
-            "excerpt-review",
-            "AI excerpt reviewed in session",
-            "choice",
-            label="AI excerpt reviewed",
-            answers=lists.EXCERPT,
-            source="clinician",
-            es="Fragmento de conversación con IA revisado en la sesión",
-        ),
-        Item(
-            "excerpt-expiry",
-            "Delete the stored excerpt on",
-            "date",
-            label="Excerpt expiry date",
-            source="clinician",
-            extract=False,
-            required=True,
-            declinable=False,
-            enable_when=(Condition("excerpt-review", "=", "excerpt-stored"),),
-            es="Borrar el fragmento guardado el",
-        ),
-        Item(
-            "plan",
-            "Plan",
-            "choice",
-            label="Plan",
-            answers=lists.PLAN,
-            repeats=True,
-            source="clinician",
-            quick=True,
-            es="Plan",
-        ),
-    ),
-    es="Privacidad y plan",
 )
 
 SESSION_NOTE = Definition(
@@ -384,4 +340,5 @@ SESSION_NOTE = Definition(
     items=(USE, MEANING, CARE),
     panel_code="session-note-panel",
     panel_display="Between-session AI use note panel",
+    panel_display_es="Panel de la nota sobre el uso de IA entre sesiones",
 )
