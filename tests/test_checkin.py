@@ -413,3 +413,46 @@ def test_what_the_api_serves_after_a_check_in_validates(app, make, tmp_path) -> 
     text = json.dumps(served)
     assert "/answer-source" in text and "StructureDefinition/translation" in text
     run_validator(served, tmp_path)
+
+
+def test_a_link_sent_four_times_at_once_keeps_exactly_one_proposal(app, app_factory, make) -> None:
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    _client_id, upcoming, web = agreed_client(app, make)
+    secret = issue(web, upcoming)
+    server = make_server("127.0.0.1", 0, app_factory(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/check-in/{secret}"
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def send(days: str) -> None:
+        body = urllib.parse.urlencode({"any-use": "use-yes", "days-per-week": days}).encode()
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=body)) as reply:
+                statuses.append(reply.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    try:
+        workers = [
+            threading.Thread(target=send, args=(days,))
+            for days in ("dpw-every-day", "dpw-1-2", "dpw-3-4", "dpw-5-6")
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    assert sorted(statuses) == [200, 410, 410, 410], statuses
+    with app.app_context():
+        assert len(session().scalars(select(CheckInProposal)).all()) == 1
