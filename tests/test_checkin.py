@@ -17,6 +17,20 @@ from tests.checkin_helpers import CLIENT_ANSWERS, agreed_client, issue
 from tests.conftest import AuthActions, bearer
 
 
+def _answered_by(node: dict, reference: str) -> set[str]:  # type: ignore[type-arg]
+    """linkIds of the response items whose answer-source names ``reference``."""
+    found = set()
+    for item in node.get("item", []):
+        for extension in item.get("extension", []):
+            if extension["url"].endswith("/answer-source"):
+                assert extension["valueReference"] == {"reference": reference}
+                found.add(item["linkId"])
+        found |= _answered_by(item, reference)
+        for answer in item.get("answer", []):
+            found |= _answered_by(answer, reference)
+    return found
+
+
 def _links(app) -> list[CheckIn]:  # type: ignore[no-untyped-def]
     with app.app_context():
         rows = list(session().scalars(select(CheckIn).order_by(CheckIn.id)))
@@ -456,3 +470,42 @@ def test_a_link_sent_four_times_at_once_keeps_exactly_one_proposal(app, app_fact
     assert sorted(statuses) == [200, 410, 410, 410], statuses
     with app.app_context():
         assert len(session().scalars(select(CheckInProposal)).all()) == 1
+
+
+def test_an_edit_keeps_the_client_as_source_only_of_answers_it_leaves_unchanged(app, make) -> None:
+    from tests.intake_helpers import review_answers, submit_note
+
+    client_id, upcoming, web = agreed_client(app, make)
+    secret = issue(web, upcoming)
+    app.test_client().post(f"/check-in/{secret}", data=CLIENT_ANSWERS)
+    saved = submit_note(web, upcoming, {"confirmed": list(CLIENT_ANSWERS)}, {"review": "agree"})
+    assert saved.status_code == 302
+    make.user("integrator", "ehr")
+    api = bearer(make.token("ehr", "system/*.read"))
+
+    def marked() -> tuple[set[str], str]:
+        found = app.test_client().get(
+            f"/fhir/QuestionnaireResponse?patient={client_id}&encounter=Encounter/{upcoming}",
+            headers=api,
+        )
+        [note] = [e["resource"] for e in found.get_json()["entry"]]
+        return _answered_by(note, f"Patient/{client_id}"), note["id"]
+
+    first, note_id = marked()
+    assert first == set(CLIENT_ANSWERS)
+    changed = {**CLIENT_ANSWERS, "days-per-week": "dpw-every-day"}
+    review = web.post(
+        f"/notes/{note_id}/edit", data={**changed, "action": "review", "base_version": "1"}
+    )
+    edited = web.post(
+        f"/notes/{note_id}/edit",
+        data={
+            "answers": review_answers(review.get_data(as_text=True)),
+            "action": "save",
+            "base_version": "1",
+            "change_reason": "The client corrected the days in session",
+        },
+    )
+    assert edited.status_code == 302
+    second, _ = marked()
+    assert second == set(CLIENT_ANSWERS) - {"days-per-week"}
