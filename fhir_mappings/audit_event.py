@@ -46,6 +46,11 @@ LOCAL_OPERATIONS = {
     "expand": "Expand a ValueSet",
     "lookup": "Look up a code",
     "validate-code": "Validate a code",
+    "issue-checkin": "Issue a check-in link",
+    "revoke-checkin": "Withdraw a check-in link",
+    "open-checkin": "Open a check-in link",
+    "send-checkin": "Send a check-in",
+    "set-language": "Set a client's language",
     # Written by the request-level safeguard for requests that recorded nothing themselves.
     "request": "Request that touched no record itself",
     "submit": "Submission that changed no record itself",

@@ -42,9 +42,14 @@ MAX_DECIMAL_PLACES = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
 FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 FLAG_PRIORITY = "http://hl7.org/fhir/StructureDefinition/flag-priority"
 FLAG_PRIORITY_SYSTEM = "http://hl7.org/fhir/flag-priority-code"
+#: A text's translation into another language, on the text's primitive extension (``_text``).
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 
 #: Local extensions (their meaning is documented in the README).
 EXT_ITEM_SOURCE = f"{EXTENSION_BASE}/item-source"
+#: On a response item: who gave this answer, when it is not the response's author (the
+#: client, through their check-in, reviewed and kept by the clinician who saved).
+EXT_ANSWER_SOURCE = f"{EXTENSION_BASE}/answer-source"
 EXT_FLAG_ACK = f"{EXTENSION_BASE}/flag-acknowledgement"
 EXT_ANNOTATION_SHARED = f"{EXTENSION_BASE}/annotation-shared-for-supervision"
 EXT_ENTERED_IN_ERROR_REASON = f"{EXTENSION_BASE}/entered-in-error-reason"
@@ -75,6 +80,21 @@ API_RESOURCE_TYPES = SERVED_RESOURCE_TYPES + BUILT_ON_READ_TYPES
 
 #: Definitional resources: no subject, readable by any authenticated API client.
 DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition"})
+
+
+def translated(language: str, content: str) -> dict[str, Any]:
+    """The ``_element`` of a text carrying its translation (the core translation extension)."""
+    return {
+        "extension": [
+            {
+                "url": TRANSLATION,
+                "extension": [
+                    {"url": "lang", "valueCode": language},
+                    {"url": "content", "valueString": content},
+                ],
+            }
+        ]
+    }
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:

@@ -13,6 +13,8 @@ class Concept:
     code: str
     display: str
     definition: str | None = None
+    #: The display in Spanish, where a client or a Spanish form may read it.
+    display_es: str | None = None
 
 
 ENCOUNTER_INTAKE = Concept("encounter-intake", "Intake session")

@@ -15,6 +15,7 @@ from fhir_mappings.codes import (
     SDC_OBSERVATION_EXTRACT,
     SDC_PREFERRED_TERMINOLOGY_SERVER,
     coding,
+    translated,
 )
 from fhir_mappings.definitions.model import Condition, Definition, Item
 from fhir_mappings.terminology import PUBLISHER, valueset_url
@@ -67,10 +68,15 @@ def _item(item: Item, terminology_server: str | None) -> dict[str, Any]:
     result: dict[str, Any] = {"linkId": item.link_id}
     extensions: list[dict[str, Any]] = []
     if item.is_question or item.grid:
-        result["code"] = [coding(LOCAL_SYSTEM, item.link_id, item.display_label)]
+        code = coding(LOCAL_SYSTEM, item.link_id, item.display_label)
+        if item.display_label_es:
+            code["_display"] = translated("es", item.display_label_es)
+        result["code"] = [code]
     if item.prefix:
         result["prefix"] = item.prefix
     result["text"] = item.text
+    if item.es:
+        result["_text"] = translated("es", item.es)
     result["type"] = item.kind
     if item.enable_when:
         result["enableWhen"] = [_enable_when(c) for c in item.enable_when]
@@ -86,7 +92,12 @@ def _item(item: Item, terminology_server: str | None) -> dict[str, Any]:
         if terminology_server is None:
             # Offline: the options themselves, which every SDC renderer reads.
             result["answerOption"] = [
-                {"valueCoding": coding(LOCAL_SYSTEM, o.code, o.display)}
+                {
+                    "valueCoding": {
+                        **coding(LOCAL_SYSTEM, o.code, o.display),
+                        **_translation("_display", o.es),
+                    }
+                }
                 for o in item.answers.options
             ]
         else:
@@ -116,12 +127,17 @@ def _item(item: Item, terminology_server: str | None) -> dict[str, Any]:
                 "extension": [_control("help")],
                 "linkId": f"{item.link_id}.help",
                 "text": item.help,
+                **({"_text": translated("es", item.help_es)} if item.help_es else {}),
                 "type": "display",
             },
         )
     if children:
         result["item"] = children
     return result
+
+
+def _translation(key: str, spanish: str | None) -> dict[str, Any]:
+    return {key: translated("es", spanish)} if spanish else {}
 
 
 def build_questionnaire(
@@ -143,19 +159,32 @@ def build_questionnaire(
     questionnaire: dict[str, Any] = {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(definition),
+        "language": "en",
         "url": questionnaire_url(definition),
         "version": definition.version,
         "name": definition.name,
         "title": definition.title,
+        **({"_title": translated("es", definition.title_es)} if definition.title_es else {}),
         "status": "active",
         "experimental": False,
         "subjectType": ["Patient"],
         "date": definition.date,
         "publisher": PUBLISHER,
         "description": definition.preface,
-        "code": [coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display)],
+        **_translation("_description", definition.preface_es),
+        "code": [
+            {
+                **coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display),
+                **_translation("_display", definition.panel_display_es),
+            }
+        ],
         "item": [
-            {"linkId": "preface", "text": definition.preface, "type": "display"},
+            {
+                "linkId": "preface",
+                "text": definition.preface,
+                **_translation("_text", definition.preface_es),
+                "type": "display",
+            },
             *(_item(item, terminology_server) for item in definition.items),
         ],
     }

@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_mappings.codes import DATA_ABSENT_EXTENSION, EXT_CHANGE_REASON, LOCAL_SYSTEM
+from fhir_mappings.codes import (
+    DATA_ABSENT_EXTENSION,
+    EXT_ANSWER_SOURCE,
+    EXT_CHANGE_REASON,
+    LOCAL_SYSTEM,
+)
 from fhir_mappings.definitions.answers import Answer, Answers
 from fhir_mappings.definitions.model import Definition, Item
 from fhir_mappings.questionnaire import questionnaire_canonical
@@ -39,6 +44,9 @@ class ResponseContext:
     #: Why an edit changed the answers: stored with that version (an extension), absent on
     #: a first version and on API updates.
     change_reason: str | None = None
+    #: linkIds whose answers the client gave themselves (their check-in), kept unchanged by
+    #: the author: each such item names ``source`` as its own source.
+    client_answered: frozenset[str] = frozenset()
 
 
 def _answer_value(item: Item, value: Any) -> dict[str, Any]:
@@ -51,7 +59,7 @@ def _answer_value(item: Item, value: Any) -> dict[str, Any]:
     return {_VALUE_KEY[item.kind]: value}
 
 
-def _response_item(item: Item, answers: Answers) -> dict[str, Any] | None:
+def _response_item(item: Item, answers: Answers, context: ResponseContext) -> dict[str, Any] | None:
     answer = answers.get(item.link_id)
     result: dict[str, Any] = {"linkId": item.link_id, "text": item.text}
     if answer is not None and answer.declined:
@@ -60,12 +68,15 @@ def _response_item(item: Item, answers: Answers) -> dict[str, Any] | None:
         if answer is None or not answer.values:
             return None
         result["answer"] = [_answer_value(item, value) for value in answer.values]
+        if item.link_id in context.client_answered:
+            source = {"url": EXT_ANSWER_SOURCE, "valueReference": {"reference": context.source}}
+            result = {"extension": [source], **result}
         # Follow-up questions (e.g. "which other tool?") nest under the answer.
-        nested = [child for c in item.children if (child := _response_item(c, answers))]
+        nested = [child for c in item.children if (child := _response_item(c, answers, context))]
         if nested:
             result["answer"][-1]["item"] = nested
         return result
-    children = [child for c in item.children if (child := _response_item(c, answers))]
+    children = [child for c in item.children if (child := _response_item(c, answers, context))]
     if not children:
         return None
     result["item"] = children
@@ -75,7 +86,9 @@ def _response_item(item: Item, answers: Answers) -> dict[str, Any] | None:
 def build_response(
     definition: Definition, answers: Answers, context: ResponseContext
 ) -> dict[str, Any]:
-    items = [entry for item in definition.items if (entry := _response_item(item, answers))]
+    items = [
+        entry for item in definition.items if (entry := _response_item(item, answers, context))
+    ]
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": context.response_id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fhir_mappings.codes import CANONICAL_BASE, LOCAL_CODESYSTEM_ID, LOCAL_SYSTEM
+from fhir_mappings.codes import CANONICAL_BASE, LOCAL_CODESYSTEM_ID, LOCAL_SYSTEM, translated
 from fhir_mappings.concepts import OTHER_CONCEPTS, Concept
-from fhir_mappings.definitions.model import AnswerList, Definition
+from fhir_mappings.definitions.model import AnswerList, Definition, Option
 
 #: Bump when any concept is added or its display changes.
 TERMINOLOGY_VERSION = "1.1.0"
@@ -38,14 +38,15 @@ def concepts(definitions: Iterable[Definition], extra: Iterable[Concept] = ()) -
                 definition.panel_code,
                 definition.panel_display,
                 f"Observations extracted from one {definition.title} response.",
+                definition.panel_display_es,
             )
         )
         for item in definition.walk():
             if item.kind != "display" and not item.link_id.startswith("section-"):
-                add(Concept(item.link_id, item.display_label, item.text))
+                add(Concept(item.link_id, item.display_label, item.text, item.display_label_es))
             if item.answers is not None:
                 for option in item.answers.options:
-                    add(Concept(option.code, option.display))
+                    add(Concept(option.code, option.display, display_es=option.es))
     for concept in (*OTHER_CONCEPTS, *extra):
         add(concept)
     return list(found.values())
@@ -55,6 +56,8 @@ def code_system(definitions: Iterable[Definition], extra: Iterable[Concept] = ()
     entries = []
     for concept in concepts(definitions, extra):
         entry: dict[str, Any] = {"code": concept.code, "display": concept.display}
+        if concept.display_es:
+            entry["designation"] = [{"language": "es", "value": concept.display_es}]
         if concept.definition:
             entry["definition"] = concept.definition
         entries.append(entry)
@@ -80,6 +83,15 @@ def code_system(definitions: Iterable[Definition], extra: Iterable[Concept] = ()
     }
 
 
+def _value_set_concept(option: Option) -> dict[str, Any]:
+    """A concept with its Spanish display, as a designation and as a translation."""
+    entry: dict[str, Any] = {"code": option.code, "display": option.display}
+    if option.es:
+        entry["_display"] = translated("es", option.es)
+        entry["designation"] = [{"language": "es", "value": option.es}]
+    return entry
+
+
 def value_set(answer_list: AnswerList) -> dict[str, Any]:
     return {
         "resourceType": "ValueSet",
@@ -97,9 +109,7 @@ def value_set(answer_list: AnswerList) -> dict[str, Any]:
                 {
                     "system": LOCAL_SYSTEM,
                     "version": TERMINOLOGY_VERSION,
-                    "concept": [
-                        {"code": o.code, "display": o.display} for o in answer_list.options
-                    ],
+                    "concept": [_value_set_concept(o) for o in answer_list.options],
                 }
             ]
         },

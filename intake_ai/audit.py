@@ -62,6 +62,11 @@ ACTIONS = {
     "expand": "E",
     "lookup": "E",
     "validate-code": "E",
+    "issue-checkin": "C",
+    "revoke-checkin": "U",
+    "open-checkin": "R",
+    "send-checkin": "C",
+    "set-language": "U",
     # What ``complete_trail`` records for a request that wrote no entry of its own.
     "request": "R",
     "submit": "E",

@@ -98,6 +98,9 @@ class IntakeAI:
         app.before_request_funcs.setdefault(None, []).insert(0, keep_form_bytes)
         hooks.install(app)
         _install_csrf(app)
+        from intake_ai import i18n
+
+        i18n.init_app(app)
 
         app.url_map.converters.setdefault("intake_id", RowIdConverter)
         _register_blueprints(app, own_login=own_login)
@@ -177,6 +180,8 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
     from intake_ai.audit_trail.routes import bp as audit_trail_bp
     from intake_ai.auth.routes import bp as auth_bp
     from intake_ai.cds_hooks.routes import bp as cds_bp
+    from intake_ai.checkin.routes import bp as checkin_bp
+    from intake_ai.checkin.routes import public as checkin_public_bp
     from intake_ai.clients.routes import bp as clients_bp
     from intake_ai.fhir_api.routes import bp as fhir_bp
     from intake_ai.intake.routes import bp as intake_bp
@@ -204,7 +209,15 @@ def _register_blueprints(app: Flask, *, own_login: bool) -> None:
         supervision_bp,
         usage_export_bp,
     )
-    for bp in (*pages, accounts_bp, audit_trail_bp, smart_bp, cds_bp):
+    for bp in (
+        *pages,
+        checkin_bp,
+        checkin_public_bp,
+        accounts_bp,
+        audit_trail_bp,
+        smart_bp,
+        cds_bp,
+    ):
         app.register_blueprint(bp, url_prefix=prefix)
     fhir_base = app.config["INTAKE_AI_FHIR_BASE"].rstrip("/")
     app.register_blueprint(fhir_bp, url_prefix=fhir_base)

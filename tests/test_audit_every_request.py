@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,9 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from intake_ai.audit import NOT_AUDITED
-from intake_ai.models import ApiToken, AuditRecord, StoredResource, User
+from intake_ai.models import ApiToken, AuditRecord, CheckIn, StoredResource, User
 from intake_ai.store.database import session
 from tests.api_world import World, build_world
+from tests.checkin_helpers import issue as issue_checkin
 from tests.conftest import AuthActions, bearer
 
 #: Every role signs in to the pages; the API is called with each kind of token.
@@ -54,7 +56,7 @@ def _current(app: Flask, resource_type: str, client_id: int | None, **where: Any
         return found
 
 
-def _real_ids(app: Flask, world: World, web_a: FlaskClient) -> Ids:
+def _real_ids(app: Flask, world: World, web_a: FlaskClient, make: Any) -> Ids:
     agreed = world.agreed
     observation = _current(app, "Observation", agreed, code="dependency-indicator")
     added = web_a.post(
@@ -78,6 +80,11 @@ def _real_ids(app: Flask, world: World, web_a: FlaskClient) -> Ids:
     assert kicked.status_code == 202, kicked.data
     job = kicked.headers["Content-Location"].rsplit("/", 1)[1]
     response = _current(app, "QuestionnaireResponse", agreed)
+    # A check-in link for a session ahead: the walk opens it, sends it, is refused by it.
+    upcoming = make.encounter(agreed, "dr-a", start=datetime.now(UTC) + timedelta(days=2))
+    secret = issue_checkin(web_a, upcoming)
+    with app.app_context():
+        link_id = session().scalars(select(CheckIn.id)).one()
     values = {
         "client_id": agreed,
         "encounter_id": world.encounters["open"],
@@ -92,6 +99,8 @@ def _real_ids(app: Flask, world: World, web_a: FlaskClient) -> Ids:
         "resource_id": response,
         "filename": "css/intake_ai.css",
         "path": "Nowhere/1",
+        "secret": secret,
+        "link_id": link_id,
     }
     fhir_ids = {
         "Patient": str(agreed),
@@ -109,7 +118,15 @@ def _real_ids(app: Flask, world: World, web_a: FlaskClient) -> Ids:
 
 
 #: URL parameters that name one client's record, so that the request's entry names them.
-NAMING = {"client_id", "encounter_id", "response_id", "observation_id", "flag_id"}
+NAMING = {
+    "client_id",
+    "encounter_id",
+    "response_id",
+    "observation_id",
+    "flag_id",
+    "secret",
+    "link_id",
+}
 CLINICAL = {"Patient", "Encounter", "QuestionnaireResponse", "Observation", "Consent", "Flag"}
 
 
@@ -137,6 +154,9 @@ def _fill(rule: Any, ids: Ids, kind: str) -> tuple[dict[str, Any], bool]:
         names_client = values["resource_type"] in CLINICAL
     if kind == "real" and rule.endpoint == "intake_fhir.update_observation":
         values["resource_id"] = ids.fhir_ids["Observation"]
+    if kind == "real" and rule.endpoint == "intake_fhir.checkin_link":
+        values["resource_id"] = ids.fhir_ids["Encounter"]
+        names_client = True
     if kind == "real" and rule.endpoint in (
         "intake_fhir.update_response",
         "intake_fhir.update_observation",
@@ -194,7 +214,7 @@ def test_every_route_leaves_exactly_one_audit_record_naming_the_patient(app, mak
     world = build_world(app, make)
     make.user("admin", "root")
     web_a = _signed_in(app, "dr-a")
-    ids = _real_ids(app, world, web_a)
+    ids = _real_ids(app, world, web_a, make)
     # The accounts pages act on a user and a token of their own, which the walk may
     # deactivate or revoke without taking away the callers' own.
     make.user("clinician", "walk-target")

@@ -176,8 +176,22 @@ def test_questionnaire_carries_canonical_url_version_and_extraction_flags() -> N
 FINGERPRINTS = {"1.0.0": "b885157b438a396e", "1.1.0": "627ea7ddd34b1c47"}
 
 
+def _without_translations(node: object) -> object:
+    """The resource without its translations (``_text`` and the like) and language: a
+    translation added to a published version changes none of its questions."""
+    if isinstance(node, dict):
+        return {
+            k: _without_translations(v)
+            for k, v in node.items()
+            if not k.startswith("_") and k != "language"
+        }
+    if isinstance(node, list):
+        return [_without_translations(v) for v in node]
+    return node
+
+
 def _fingerprint(definition: Definition) -> str:
-    questionnaire = build_questionnaire(definition)
+    questionnaire = _without_translations(build_questionnaire(definition))
     return hashlib.sha256(json.dumps(questionnaire, sort_keys=True).encode()).hexdigest()[:16]
 
 

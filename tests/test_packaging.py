@@ -85,6 +85,24 @@ def test_wheel_installed_in_a_fresh_venv_serves_pages_and_static(tmp_path) -> No
             cwd=work,
         ).stdout
         assert str(venv) in location
+        # The compiled Spanish catalogue ships in the wheel and is the one the pages read.
+        spanish = subprocess.run(
+            [
+                str(python),
+                "-c",
+                "from babel.support import Translations; "
+                "from intake_ai.i18n import DOMAIN_NAME, TRANSLATIONS; "
+                "print(TRANSLATIONS); "
+                "print(Translations.load(str(TRANSLATIONS), ['es'], DOMAIN_NAME)"
+                ".gettext('Send to my clinician'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=work,
+        ).stdout.splitlines()
+        assert str(venv) in spanish[0]
+        assert spanish[1] == "Enviar a mi terapeuta"
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -7,10 +7,26 @@ except that a list may reuse another list's concept with the same meaning (yes, 
 from __future__ import annotations
 
 from fhir_mappings.definitions.model import AnswerList, Option
+from fhir_mappings.definitions.note_answer_lists import (  # noqa: F401 - re-exported
+    ADVICE_FIT,
+    ANY_USE,
+    CRISIS_USE,
+    DISTRESS,
+    EASIER,
+    EXCERPT,
+    HUMAN_CONTACT,
+    OUTCOMES,
+    PLAN,
+    REPLY_USE,
+    THEMES,
+    USE_NO,
+    USE_NOT_DISCUSSED,
+    USE_YES,
+)
 
-YES = Option("yes", "Yes")
-NO = Option("no", "No")
-NOT_SURE = Option("not-sure", "Not sure")
+YES = Option("yes", "Yes", es="Sí")
+NO = Option("no", "No", es="No")
+NOT_SURE = Option("not-sure", "Not sure", es="No estoy seguro/a")
 
 YES_NO = AnswerList("yes-no", "Yes or no", (YES, NO))
 YES_NO_UNSURE = AnswerList("yes-no-unsure", "Yes, no or not sure", (NO, YES, NOT_SURE))
@@ -19,19 +35,27 @@ AI_TOOLS = AnswerList(
     "ai-tools",
     "AI chat tools",
     (
-        Option("tool-chatgpt", "ChatGPT"),
-        Option("tool-claude", "Claude"),
-        Option("tool-gemini", "Gemini"),
-        Option("tool-copilot", "Copilot"),
-        Option("tool-meta-ai", "Meta AI (WhatsApp/Instagram)"),
-        Option("tool-snapchat-my-ai", "Snapchat My AI"),
-        Option("tool-character-ai", "Character.AI"),
-        Option("tool-replika", "Replika"),
-        Option("tool-other-companion", "Other companion app"),
-        Option("tool-wellbeing-app", "Woebot, Wysa or another wellbeing app"),
-        Option("tool-in-app", "AI inside a game or other app"),
-        Option("tool-other", "Other"),
-        Option("tool-none", "None", exclusive=True),
+        Option("tool-chatgpt", "ChatGPT", es="ChatGPT"),
+        Option("tool-claude", "Claude", es="Claude"),
+        Option("tool-gemini", "Gemini", es="Gemini"),
+        Option("tool-copilot", "Copilot", es="Copilot"),
+        Option("tool-meta-ai", "Meta AI (WhatsApp/Instagram)", es="Meta AI (WhatsApp/Instagram)"),
+        Option("tool-snapchat-my-ai", "Snapchat My AI", es="Snapchat My AI"),
+        Option("tool-character-ai", "Character.AI", es="Character.AI"),
+        Option("tool-replika", "Replika", es="Replika"),
+        Option("tool-other-companion", "Other companion app", es="Otra aplicación de compañía"),
+        Option(
+            "tool-wellbeing-app",
+            "Woebot, Wysa or another wellbeing app",
+            es="Woebot, Wysa u otra aplicación de bienestar",
+        ),
+        Option(
+            "tool-in-app",
+            "AI inside a game or other app",
+            es="IA dentro de un juego u otra aplicación",
+        ),
+        Option("tool-other", "Other", es="Otra"),
+        Option("tool-none", "None", es="Ninguna", exclusive=True),
     ),
 )
 TOOL_NONE = "tool-none"
@@ -43,11 +67,11 @@ DAYS_PER_WEEK = AnswerList(
     "days-per-week",
     "Days of use in a typical week",
     (
-        Option("dpw-less-than-weekly", "Less than weekly"),
-        Option("dpw-1-2", "1–2 days"),
-        Option("dpw-3-4", "3–4 days"),
-        Option("dpw-5-6", "5–6 days"),
-        Option("dpw-every-day", "Every day"),
+        Option("dpw-less-than-weekly", "Less than weekly", es="Menos de una vez por semana"),
+        Option("dpw-1-2", "1–2 days", es="1–2 días"),
+        Option("dpw-3-4", "3–4 days", es="3–4 días"),
+        Option("dpw-5-6", "5–6 days", es="5–6 días"),
+        Option("dpw-every-day", "Every day", es="Todos los días"),
     ),
 )
 
@@ -55,12 +79,12 @@ TIME_PER_DAY = AnswerList(
     "time-per-day",
     "Time on a day of use",
     (
-        Option("tpd-under-15m", "Less than 15 minutes"),
-        Option("tpd-15-60m", "15–60 minutes"),
-        Option("tpd-1-2h", "1–2 hours"),
-        Option("tpd-2-4h", "2–4 hours"),
-        Option("tpd-over-4h", "More than 4 hours"),
-        Option("tpd-not-sure", "Not sure"),
+        Option("tpd-under-15m", "Less than 15 minutes", es="Menos de 15 minutos"),
+        Option("tpd-15-60m", "15–60 minutes", es="15–60 minutos"),
+        Option("tpd-1-2h", "1–2 hours", es="1–2 horas"),
+        Option("tpd-2-4h", "2–4 hours", es="2–4 horas"),
+        Option("tpd-over-4h", "More than 4 hours", es="Más de 4 horas"),
+        Option("tpd-not-sure", "Not sure", es="No estoy seguro/a"),
     ),
 )
 
@@ -68,11 +92,11 @@ WHEN = AnswerList(
     "when-used",
     "When AI chat is used",
     (
-        Option("when-morning", "Morning"),
-        Option("when-daytime", "Daytime"),
-        Option("when-evening", "Evening"),
-        Option("when-after-midnight", "After midnight"),
-        Option("when-upset", "Whenever I feel upset"),
+        Option("when-morning", "Morning", es="Por la mañana"),
+        Option("when-daytime", "Daytime", es="Durante el día"),
+        Option("when-evening", "Evening", es="Por la tarde o la noche"),
+        Option("when-after-midnight", "After midnight", es="Después de medianoche"),
+        Option("when-upset", "Whenever I feel upset", es="Cuando me siento mal"),
     ),
 )
 
@@ -80,9 +104,9 @@ FREQUENCY = AnswerList(
     "purpose-frequency",
     "How often, for a purpose",
     (
-        Option("freq-never", "Never"),
-        Option("freq-sometimes", "Sometimes"),
-        Option("freq-often", "Often"),
+        Option("freq-never", "Never", es="Nunca"),
+        Option("freq-sometimes", "Sometimes", es="A veces"),
+        Option("freq-often", "Often", es="A menudo"),
     ),
 )
 
@@ -91,20 +115,56 @@ PURPOSES = AnswerList(
     "purposes",
     "Purposes of AI chat use",
     (
-        Option("purpose-looking-up", "Looking things up"),
-        Option("purpose-writing", "School or work writing"),
-        Option("purpose-shopping", "Shopping"),
-        Option("purpose-translation", "Translation"),
-        Option("purpose-journaling", "Journaling"),
-        Option("purpose-organizing", "Organizing thoughts before therapy"),
-        Option("purpose-homework", "Therapy homework or practising skills"),
-        Option("purpose-rehearsing", "Rehearsing a hard conversation"),
-        Option("purpose-relationship-advice", "Relationship advice"),
-        Option("purpose-symptoms", "Checking symptoms or self-diagnosis"),
-        Option("purpose-emotional-support", "Emotional support when upset"),
-        Option("purpose-company", "Company or someone to talk to"),
-        Option("purpose-romantic", "Romantic or role-play relationship"),
-        Option("purpose-crisis", "Help during a crisis or thoughts of self-harm"),
+        Option("purpose-looking-up", "Looking things up", es="Buscar información"),
+        Option(
+            "purpose-writing", "School or work writing", es="Escribir para la escuela o el trabajo"
+        ),
+        Option("purpose-shopping", "Shopping", es="Hacer compras"),
+        Option("purpose-translation", "Translation", es="Traducir"),
+        Option("purpose-journaling", "Journaling", es="Escribir un diario"),
+        Option(
+            "purpose-organizing",
+            "Organizing thoughts before therapy",
+            es="Ordenar mis ideas antes de la terapia",
+        ),
+        Option(
+            "purpose-homework",
+            "Therapy homework or practising skills",
+            es="Tareas de terapia o practicar habilidades",
+        ),
+        Option(
+            "purpose-rehearsing",
+            "Rehearsing a hard conversation",
+            es="Ensayar una conversación difícil",
+        ),
+        Option(
+            "purpose-relationship-advice", "Relationship advice", es="Consejos sobre relaciones"
+        ),
+        Option(
+            "purpose-symptoms",
+            "Checking symptoms or self-diagnosis",
+            es="Revisar síntomas o autodiagnosticarme",
+        ),
+        Option(
+            "purpose-emotional-support",
+            "Emotional support when upset",
+            es="Apoyo emocional cuando me siento mal",
+        ),
+        Option(
+            "purpose-company",
+            "Company or someone to talk to",
+            es="Compañía o alguien con quien hablar",
+        ),
+        Option(
+            "purpose-romantic",
+            "Romantic or role-play relationship",
+            es="Relación romántica o juego de roles",
+        ),
+        Option(
+            "purpose-crisis",
+            "Help during a crisis or thoughts of self-harm",
+            es="Ayuda en una crisis o con pensamientos de hacerme daño",
+        ),
     ),
 )
 
@@ -112,14 +172,28 @@ SHARED = AnswerList(
     "shared-with-ai",
     "What was shared with AI",
     (
-        Option("shared-nothing-personal", "Nothing personal", exclusive=True),
-        Option("shared-feelings", "My feelings or mental health"),
-        Option("shared-others", "Details about other people"),
-        Option("shared-health", "Health or medication details"),
-        Option("shared-untold", "Things I haven't told anyone"),
-        Option("shared-identifying", "Identifying details (name, address, school or work)"),
-        Option("shared-media", "Photos or voice"),
-        Option("shared-not-sure", "Not sure"),
+        Option("shared-nothing-personal", "Nothing personal", es="Nada personal", exclusive=True),
+        Option(
+            "shared-feelings",
+            "My feelings or mental health",
+            es="Mis sentimientos o mi salud mental",
+        ),
+        Option("shared-others", "Details about other people", es="Detalles sobre otras personas"),
+        Option(
+            "shared-health",
+            "Health or medication details",
+            es="Detalles de salud o de medicamentos",
+        ),
+        Option(
+            "shared-untold", "Things I haven't told anyone", es="Cosas que no le he contado a nadie"
+        ),
+        Option(
+            "shared-identifying",
+            "Identifying details (name, address, school or work)",
+            es="Datos que me identifican (nombre, dirección, escuela o trabajo)",
+        ),
+        Option("shared-media", "Photos or voice", es="Fotos o mi voz"),
+        Option("shared-not-sure", "Not sure", es="No estoy seguro/a"),
     ),
 )
 
@@ -127,11 +201,11 @@ COMFORT = AnswerList(
     "comfort",
     "Ease of sharing compared with people",
     (
-        Option("comfort-much-harder", "Much harder"),
-        Option("comfort-harder", "Harder"),
-        Option("comfort-same", "About the same"),
-        Option("comfort-easier", "Easier"),
-        Option("comfort-much-easier", "Much easier"),
+        Option("comfort-much-harder", "Much harder", es="Mucho más difícil"),
+        Option("comfort-harder", "Harder", es="Más difícil"),
+        Option("comfort-same", "About the same", es="Más o menos igual"),
+        Option("comfort-easier", "Easier", es="Más fácil"),
+        Option("comfort-much-easier", "Much easier", es="Mucho más fácil"),
     ),
 )
 
@@ -139,10 +213,10 @@ PRIVACY_AWARENESS = AnswerList(
     "privacy-awareness",
     "Knowing what the company does with chats",
     (
-        Option("privacy-yes", "Yes"),
-        Option("privacy-partly", "Partly"),
-        Option("privacy-no", "No"),
-        Option("privacy-never-thought", "Never thought about it"),
+        Option("privacy-yes", "Yes", es="Sí"),
+        Option("privacy-partly", "Partly", es="En parte"),
+        Option("privacy-no", "No", es="No"),
+        Option("privacy-never-thought", "Never thought about it", es="Nunca lo había pensado"),
     ),
 )
 
@@ -151,11 +225,11 @@ RELIANCE = AnswerList(
     "reliance-frequency",
     "How often, past 30 days",
     (
-        Option("reliance-0", "Never", score=0),
-        Option("reliance-1", "Rarely", score=1),
-        Option("reliance-2", "Sometimes", score=2),
-        Option("reliance-3", "Often", score=3),
-        Option("reliance-4", "Very often", score=4),
+        Option("reliance-0", "Never", es="Nunca", score=0),
+        Option("reliance-1", "Rarely", es="Rara vez", score=1),
+        Option("reliance-2", "Sometimes", es="A veces", score=2),
+        Option("reliance-3", "Often", es="A menudo", score=3),
+        Option("reliance-4", "Very often", es="Muy a menudo", score=4),
     ),
 )
 
@@ -163,11 +237,15 @@ FRAMING = AnswerList(
     "relational-framing",
     "How the AI feels",
     (
-        Option("framing-tool", "A tool"),
-        Option("framing-assistant", "A helpful assistant"),
-        Option("framing-friend", "Something like a friend"),
-        Option("framing-companion", "A close companion or partner"),
-        Option("framing-other", "Other"),
+        Option("framing-tool", "A tool", es="Una herramienta"),
+        Option("framing-assistant", "A helpful assistant", es="Un asistente útil"),
+        Option("framing-friend", "Something like a friend", es="Algo parecido a un amigo"),
+        Option(
+            "framing-companion",
+            "A close companion or partner",
+            es="Un compañero cercano o una pareja",
+        ),
+        Option("framing-other", "Other", es="Otra cosa"),
     ),
 )
 
@@ -175,9 +253,9 @@ BRING_TO_SESSION = AnswerList(
     "bring-to-session",
     "Bringing AI conversations to sessions",
     (
-        Option("bring-yes", "Yes"),
-        Option("bring-maybe", "Maybe, let's talk"),
-        Option("bring-no", "No, I'd keep them private"),
+        Option("bring-yes", "Yes", es="Sí"),
+        Option("bring-maybe", "Maybe, let's talk", es="Tal vez, hablemos"),
+        Option("bring-no", "No, I'd keep them private", es="No, prefiero mantenerlas en privado"),
     ),
 )
 
@@ -185,136 +263,9 @@ CONSENT_RECORD = AnswerList(
     "consent-record",
     "Consent to the health record",
     (
-        Option("consent-agree", "I agree"),
-        Option("consent-discuss", "I'd like to discuss first"),
+        Option("consent-agree", "I agree", es="Estoy de acuerdo"),
+        Option("consent-discuss", "I'd like to discuss first", es="Prefiero hablarlo primero"),
     ),
 )
 CONSENT_AGREE = "consent-agree"
 CONSENT_DISCUSS = "consent-discuss"
-
-# Session note -------------------------------------------------------------------------
-
-ANY_USE = AnswerList(
-    "any-use",
-    "Any AI use since the last session",
-    (
-        Option("use-yes", "Yes"),
-        Option("use-no", "No"),
-        Option("use-not-discussed", "Not discussed"),
-    ),
-)
-USE_YES = "use-yes"
-USE_NO = "use-no"
-USE_NOT_DISCUSSED = "use-not-discussed"
-
-DISTRESS = AnswerList(
-    "distress-unavailable",
-    "Distress when AI is unavailable",
-    (
-        Option("distress-none", "None"),
-        Option("distress-mild", "Mild"),
-        Option("distress-marked", "Marked"),
-    ),
-)
-
-CRISIS_USE = AnswerList(
-    "crisis-use",
-    "Use during distress or crisis",
-    (
-        Option("crisis-no", "No"),
-        Option("crisis-distress", "Yes, during distress"),
-        Option("crisis-self-harm", "Yes, with self-harm or suicidal thoughts"),
-    ),
-)
-
-THEMES = AnswerList(
-    "themes",
-    "What the client brought to the AI",
-    (
-        Option("theme-relationships", "Relationships"),
-        Option("theme-mood", "Mood"),
-        Option("theme-worry", "Worry"),
-        Option("theme-trauma", "Trauma"),
-        Option("theme-self-image", "Self-image"),
-        Option("theme-substances", "Substances"),
-        Option("theme-work-school", "Work or school"),
-        Option("theme-sexuality", "Sexuality"),
-        Option("theme-other", "Other"),
-    ),
-)
-
-REPLY_USE = AnswerList(
-    "reply-use",
-    "How the client used the replies",
-    (
-        Option("replies-as-is", "Took them as-is"),
-        Option("replies-critical", "Weighed them critically"),
-        Option("replies-reassurance", "Sought repeated reassurance"),
-        Option("replies-dismissed", "Dismissed them"),
-    ),
-)
-
-ADVICE_FIT = AnswerList(
-    "advice-fit",
-    "Fit of the AI's advice with treatment",
-    (
-        Option("fit-supportive", "Supportive"),
-        Option("fit-neutral", "Neutral"),
-        Option("fit-conflict-treatment", "Conflicting with treatment"),
-        Option("fit-conflict-safety", "Conflicting with the safety plan"),
-    ),
-)
-
-OUTCOMES = AnswerList(
-    "helpful-outcomes",
-    "Helpful outcomes",
-    (
-        Option("outcome-skill", "Practised a skill"),
-        Option("outcome-apology", "Drafted an apology"),
-        Option("outcome-organized", "Organized thoughts"),
-        Option("outcome-other", "Other"),
-    ),
-)
-
-EASIER = AnswerList(
-    "easier-than-therapist",
-    "AI felt easier than the therapist",
-    (
-        Option("easier-less", "Less"),
-        Option("easier-same", "Same"),
-        Option("easier-more", "More"),
-    ),
-)
-
-HUMAN_CONTACT = AnswerList(
-    "human-contact",
-    "Change in human contact attributed to AI",
-    (
-        Option("contact-more", "More"),
-        Option("contact-same", "No change"),
-        Option("contact-less", "Less"),
-    ),
-)
-
-EXCERPT = AnswerList(
-    "excerpt-review",
-    "AI excerpt reviewed in session",
-    (
-        Option("excerpt-no", "No"),
-        Option("excerpt-summarized", "Summarized"),
-        Option("excerpt-stored", "Stored with consent"),
-    ),
-)
-
-PLAN = AnswerList(
-    "plan",
-    "Plan",
-    (
-        Option("plan-none", "None", exclusive=True),
-        Option("plan-revisit", "Revisit next session"),
-        Option("plan-psychoeducation", "Psychoeducation"),
-        Option("plan-agreement", "Agreement on how AI will be used"),
-        Option("plan-consult-supervisor", "Consult supervisor"),
-        Option("plan-risk-assessment", "Risk assessment per local protocol"),
-    ),
-)

@@ -12,25 +12,10 @@ from dataclasses import replace
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.intake_consent import CONSENT_ITEMS, CONSENTED, SECTION_F
+from fhir_mappings.definitions.intake_reliance import SECTION_D, SECTION_E, uses_ai
 from fhir_mappings.definitions.model import Condition, Definition, Item
 
 __all__ = ["CONSENT_ITEMS", "INTAKE", "INTAKE_1_0_0", "INTAKE_VERSIONS"]
-
-#: Items 2-18 are skipped when item 1 is "None". FHIR's != holds when no answer equals the
-#: value, so they stay asked when item 1 is unanswered or declined.
-USES_AI = (Condition("tools", "!=", lists.TOOL_NONE),)
-
-
-def _uses_ai(item: Item) -> Item:
-    """The item, asked only when the client uses AI chat tools (item 1 is not "None")."""
-    return replace(item, enable_when=USES_AI)
-
-
-def _reliance(prefix: str, link_id: str, label: str, text: str) -> Item:
-    return Item(
-        link_id, text, "choice", label=label, prefix=prefix, answers=lists.RELIANCE, source="client"
-    )
-
 
 SECTION_A = Item(
     "section-a",
@@ -50,6 +35,11 @@ SECTION_A = Item(
             repeats=True,
             source="client",
             help='Choose all that apply. "None" skips to the consent section.',
+            es="¿Qué herramientas de chat con IA ha usado en el último mes?",
+            help_es=(
+                "Elija todas las que correspondan. «Ninguna» pasa a la sección de consentimiento."
+            ),
+            label_es="Herramientas de chat con IA usadas",
         ),
         Item(
             "tools-other",
@@ -60,8 +50,10 @@ SECTION_A = Item(
             extract=False,
             max_length=200,
             enable_when=(Condition("tools", "=", lists.TOOL_OTHER),),
+            es="¿Qué otra herramienta?",
+            label_es="Otra herramienta",
         ),
-        _uses_ai(
+        uses_ai(
             Item(
                 "days-per-week",
                 "On how many days in a typical week do you use them?",
@@ -70,9 +62,11 @@ SECTION_A = Item(
                 prefix="2",
                 answers=lists.DAYS_PER_WEEK,
                 source="client",
+                es="¿Cuántos días usa estas herramientas en una semana normal?",
+                label_es="Días de uso por semana",
             )
         ),
-        _uses_ai(
+        uses_ai(
             Item(
                 "time-per-day",
                 "On a day you use them, how much time in total?",
@@ -81,9 +75,11 @@ SECTION_A = Item(
                 prefix="3",
                 answers=lists.TIME_PER_DAY,
                 source="client",
+                es="Un día en que las usa, ¿cuánto tiempo en total?",
+                label_es="Tiempo por día de uso",
             )
         ),
-        _uses_ai(
+        uses_ai(
             Item(
                 "when",
                 "When do you usually use them?",
@@ -94,12 +90,16 @@ SECTION_A = Item(
                 repeats=True,
                 source="client",
                 help="Choose all that apply.",
+                es="¿Cuándo las suele usar?",
+                help_es="Elija todas las que correspondan.",
+                label_es="Cuándo la usa",
             )
         ),
     ),
+    es="Herramientas y forma de uso",
 )
 
-SECTION_B = _uses_ai(
+SECTION_B = uses_ai(
     Item(
         "section-b",
         "Purposes",
@@ -122,18 +122,23 @@ SECTION_B = _uses_ai(
                         option.display,
                         "choice",
                         label=option.display,
+                        es=option.es,
+                        label_es=option.es,
                         answers=lists.FREQUENCY,
                         source="client",
                         declinable=False,
                     )
                     for option in lists.PURPOSES.options
                 ),
+                es="¿Con qué frecuencia usa el chat con IA para cada una de estas cosas?",
+                label_es="Usos",
             ),
         ),
+        es="Para qué las usa",
     )
 )
 
-SECTION_C = _uses_ai(
+SECTION_C = uses_ai(
     Item(
         "section-c",
         "Disclosure and comfort",
@@ -152,6 +157,9 @@ SECTION_C = _uses_ai(
                 repeats=True,
                 source="client",
                 help="Choose all that apply.",
+                es="¿Qué ha compartido con una herramienta de IA?",
+                help_es="Elija todas las que correspondan.",
+                label_es="Lo compartido con la IA",
             ),
             Item(
                 "comfort-vs-people",
@@ -161,6 +169,11 @@ SECTION_C = _uses_ai(
                 prefix="7",
                 answers=lists.COMFORT,
                 source="client",
+                es=(
+                    "Comparado con las personas que conoce, compartir cosas personales con la IA "
+                    "le resulta…"
+                ),
+                label_es="Compartir con la IA frente a personas",
             ),
             Item(
                 "comfort-vs-therapist",
@@ -170,6 +183,8 @@ SECTION_C = _uses_ai(
                 prefix="8",
                 answers=lists.COMFORT,
                 source="client",
+                es="Comparado con hablar con un terapeuta, compartir con la IA le resulta…",
+                label_es="Compartir con la IA frente al terapeuta",
             ),
             Item(
                 "privacy-awareness",
@@ -179,6 +194,8 @@ SECTION_C = _uses_ai(
                 prefix="9",
                 answers=lists.PRIVACY_AWARENESS,
                 source="client",
+                es="¿Sabe si la empresa guarda, revisa o usa para entrenar lo que usted escribe?",
+                label_es="Sabe qué hace la empresa con los chats",
             ),
             Item(
                 "privacy-tips",
@@ -187,130 +204,21 @@ SECTION_C = _uses_ai(
                 label="Wants privacy tips",
                 source="client",
                 declinable=False,
+                es="Me gustaría recibir consejos de privacidad",
+                label_es="Quiere consejos de privacidad",
             ),
         ),
-    )
-)
-
-SECTION_D = _uses_ai(
-    Item(
-        "section-d",
-        "Reliance, past 30 days",
-        "group",
-        prefix="D",
-        extract=False,
-        declinable=False,
-        children=(
-            _reliance(
-                "10",
-                "withdrawal",
-                "Uneasy when unable to use it",
-                "How often did you feel uneasy, irritable or alone when you couldn't use it "
-                "(outage, no signal, the app changed)?",
-            ),
-            _reliance(
-                "11",
-                "loss-of-control",
-                "Hard to stop chatting",
-                "How often did you keep chatting much longer than you meant to, or find it hard "
-                "to stop?",
-            ),
-            _reliance(
-                "12",
-                "displacement",
-                "AI instead of people",
-                "How often did you turn to AI instead of reaching out to a friend, family member "
-                "or your therapist?",
-            ),
-            _reliance(
-                "13",
-                "conflict",
-                "AI cut into sleep, work or people",
-                "How often did AI chat cut into your sleep, work, school or time with others?",
-            ),
-            _reliance(
-                "14",
-                "reassurance",
-                "Back to AI for reassurance",
-                "How often did you go back to the AI mainly for reassurance or to hear you were "
-                "right?",
-            ),
-            Item(
-                "framing",
-                "The AI you talk with most feels most like…",
-                "choice",
-                label="Relational framing",
-                prefix="15",
-                answers=lists.FRAMING,
-                source="client",
-            ),
-        ),
-    )
-)
-
-SECTION_E = _uses_ai(
-    Item(
-        "section-e",
-        "AI and therapy",
-        "group",
-        prefix="E",
-        extract=False,
-        declinable=False,
-        children=(
-            Item(
-                "advice-conflict",
-                "Has AI advice ever clashed with your therapy, your medication or your "
-                "safety plan?",
-                "choice",
-                label="AI advice clashed with care",
-                prefix="16",
-                answers=lists.YES_NO_UNSURE,
-                source="client",
-            ),
-            Item(
-                "advice-conflict-detail",
-                "What happened? (optional)",
-                "text",
-                label="Advice clash, in the client's words",
-                source="client",
-                extract=False,
-                max_length=2000,
-                enable_when=(Condition("advice-conflict", "=", "yes"),),
-            ),
-            Item(
-                "helped",
-                "Has AI ever helped with something that mattered to you (for example, planning an "
-                "apology)?",
-                "choice",
-                label="AI helped with something that mattered",
-                prefix="17",
-                answers=lists.YES_NO,
-                source="client",
-            ),
-            Item(
-                "helped-detail",
-                "What was it? (optional)",
-                "text",
-                label="How AI helped",
-                source="client",
-                extract=False,
-                max_length=2000,
-                enable_when=(Condition("helped", "=", "yes"),),
-            ),
-            Item(
-                "bring-to-session",
-                "Would you like to bring AI conversations, or parts of them, into our sessions?",
-                "choice",
-                label="Bring AI conversations to sessions",
-                prefix="18",
-                answers=lists.BRING_TO_SESSION,
-                source="client",
-            ),
-        ),
+        es="Lo que comparte y cómo se siente",
     )
 )
 
 _TITLE = "AI chat use: first-session intake"
+_TITLE_ES = "Uso de chat con IA: entrevista de la primera sesión"
+_PREFACE_ES = (
+    "Muchas personas usan herramientas de chat con IA. No hay respuestas correctas ni "
+    "incorrectas. Esto nos ayuda a entender su semana, como cuando preguntamos por el sueño o "
+    "las redes sociales."
+)
 _PREFACE = (
     "Many people use AI chat tools. There are no right answers. This helps us "
     "understand your week, like asking about sleep or social media."
@@ -322,10 +230,10 @@ def _after_consent(section: Item) -> Item:
     return replace(section, enable_when=(CONSENTED, *section.enable_when))
 
 
-def _with_help(section: Item, link_id: str, help: str) -> Item:
+def _with_help(section: Item, link_id: str, help: str, help_es: str) -> Item:
     """The section with one item's help reworded (its question and answers unchanged)."""
     children = tuple(
-        replace(child, help=help) if child.link_id == link_id else child
+        replace(child, help=help, help_es=help_es) if child.link_id == link_id else child
         for child in section.children
     )
     return replace(section, children=children)
@@ -336,37 +244,48 @@ INTAKE_1_0_0 = Definition(
     id="ai-use-intake",
     name="AIUseIntake",
     title=_TITLE,
+    title_es=_TITLE_ES,
     version="1.0.0",
     date="2026-11-24",
     preface=_PREFACE,
+    preface_es=_PREFACE_ES,
     items=(SECTION_A, SECTION_B, SECTION_C, SECTION_D, SECTION_E, SECTION_F),
     panel_code="intake-panel",
     panel_display="AI chat use intake panel",
+    panel_display_es="Panel de la entrevista sobre el uso de chat con IA",
 )
 
 INTAKE = Definition(
     id="ai-use-intake",
     name="AIUseIntake",
     title=_TITLE,
+    title_es=_TITLE_ES,
     version="1.1.0",
     date="2026-12-01",
     preface=_PREFACE,
+    preface_es=_PREFACE_ES,
     items=(
         _with_help(
             SECTION_F,
             "consent-record",
             '"Discuss first": nothing but this answer is stored until it is resolved, and no '
             "other question is asked.",
+            "«Hablarlo primero»: no se guarda nada más que esta respuesta hasta que se resuelva, "
+            "y no se hace ninguna otra pregunta.",
         ),
         _after_consent(
             _with_help(
-                SECTION_A, "tools", 'Choose all that apply. "None" skips the remaining sections.'
+                SECTION_A,
+                "tools",
+                'Choose all that apply. "None" skips the remaining sections.',
+                "Elija todas las que correspondan. «Ninguna» salta las demás secciones.",
             )
         ),
         *(_after_consent(s) for s in (SECTION_B, SECTION_C, SECTION_D, SECTION_E)),
     ),
     panel_code="intake-panel",
     panel_display="AI chat use intake panel",
+    panel_display_es="Panel de la entrevista sobre el uso de chat con IA",
     gate=CONSENTED,
 )
 

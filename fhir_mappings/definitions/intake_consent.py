@@ -27,6 +27,15 @@ SECTION_F = Item(
             extract=False,
             declinable=False,
             help='"Discuss first": nothing but this answer is stored until it is resolved.',
+            es=(
+                "Entiendo que mis respuestas se guardan en mi historia clínica y que pueden "
+                "verlas mi terapeuta y su supervisor clínico."
+            ),
+            help_es=(
+                "«Hablarlo primero»: no se guarda nada más que esta respuesta hasta que se "
+                "resuelva."
+            ),
+            label_es="Consentimiento para la historia clínica",
         ),
         Item(
             "consent-terms",
@@ -40,6 +49,11 @@ SECTION_F = Item(
             declinable=False,
             required=True,
             enable_when=(Condition("consent-record", "=", lists.CONSENT_AGREE),),
+            es=(
+                "Puedo saltarme cualquier pregunta. Los fragmentos de conversaciones con IA solo "
+                "se guardan si estoy de acuerdo, y puedo pedir que se borren."
+            ),
+            label_es="Acepta las condiciones",
         ),
         Item(
             "research-opt-in",
@@ -51,8 +65,14 @@ SECTION_F = Item(
             declinable=False,
             initial=False,
             enable_when=(Condition("consent-record", "=", lists.CONSENT_AGREE),),
+            es=(
+                "Opcional: mis respuestas, sin datos que me identifiquen, pueden usarse para "
+                "mejorar este servicio."
+            ),
+            label_es="Acepta el uso para investigación",
         ),
     ),
+    es="Consentimiento",
 )
 
 #: Consent first: every other section is asked only once the client agrees (item 19).

@@ -13,6 +13,9 @@ from typing import Any, Literal
 ItemKind = Literal["group", "choice", "integer", "string", "text", "boolean", "date", "display"]
 Source = Literal["client", "clinician", "both"]
 Operator = Literal["=", "!=", "exists"]
+#: The languages every text of a definition is written in; English is the base text.
+Language = Literal["en", "es"]
+LANGUAGES: tuple[Language, ...] = ("en", "es")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,21 @@ class Option:
     score: int | None = None
     #: Chosen alone or not at all ("None", "Nothing personal").
     exclusive: bool = False
+    #: The display in Spanish.
+    es: str | None = None
+    #: Plainer words for the client's own check-in, where the display is clinical
+    #: (English, Spanish); the display otherwise.
+    ask: tuple[str, str] | None = None
+    #: Offered to the client on the check-in ("Not discussed" is the clinician's answer).
+    for_client: bool = True
+
+    def display_in(self, language: Language) -> str:
+        return self.es or self.display if language == "es" else self.display
+
+    def ask_in(self, language: Language) -> str:
+        if self.ask is not None:
+            return self.ask[LANGUAGES.index(language)]
+        return self.display_in(language)
 
 
 @dataclass(frozen=True)
@@ -94,10 +112,30 @@ class Item:
     #: Initial answer shown on a new form.
     initial: Any = None
     help: str | None = None
+    #: The text, the help and the short name in Spanish.
+    es: str | None = None
+    help_es: str | None = None
+    label_es: str | None = None
+    #: The question in plain words for the client's own check-in (English, Spanish); only
+    #: items with one are asked there.
+    ask: tuple[str, str] | None = None
+
+    def text_in(self, language: Language) -> str:
+        return self.es or self.text if language == "es" else self.text
+
+    def help_in(self, language: Language) -> str | None:
+        return self.help_es or self.help if language == "es" else self.help
+
+    def ask_in(self, language: Language) -> str:
+        return self.ask[LANGUAGES.index(language)] if self.ask else self.text_in(language)
 
     @property
     def display_label(self) -> str:
         return self.label or self.text
+
+    @property
+    def display_label_es(self) -> str | None:
+        return self.label_es if self.label else self.es
 
     @property
     def is_question(self) -> bool:
@@ -128,6 +166,10 @@ class Definition:
     #: holding its question carry it in their enableWhen, the page shows them only once it
     #: holds, and answers behind it are dropped, never stored, while it does not.
     gate: Condition | None = None
+    #: The title, the preface and the panel's display in Spanish.
+    title_es: str | None = None
+    preface_es: str | None = None
+    panel_display_es: str | None = None
     _index: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
     _parents: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
 
@@ -142,6 +184,12 @@ class Definition:
             for section in self.items:
                 if section is not self.gate_section and self.gate not in section.enable_when:
                     raise ValueError(f"{self.id}: {section.link_id} must be asked after the gate")
+
+    def title_in(self, language: Language) -> str:
+        return self.title_es or self.title if language == "es" else self.title
+
+    def preface_in(self, language: Language) -> str:
+        return self.preface_es or self.preface if language == "es" else self.preface
 
     def walk(self) -> Iterator[Item]:
         for item in self.items:

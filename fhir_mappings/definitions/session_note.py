@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from fhir_mappings.definitions import answer_lists as lists
 from fhir_mappings.definitions.model import Condition, Definition, Item
+from fhir_mappings.definitions.session_note_care import CARE
 
 USED_AI = (Condition("any-use", "=", lists.USE_YES),)
 
@@ -37,6 +38,13 @@ USE = Item(
             answers=lists.ANY_USE,
             source="client",
             quick=True,
+            es="¿Usó la IA desde la última sesión?",
+            ask=(
+                "Have you used an AI chat app (like ChatGPT) since our last session?",
+                "¿Ha usado alguna aplicación de chat con IA (como ChatGPT) desde nuestra "
+                "última sesión?",
+            ),
+            label_es="Algún uso de IA",
         ),
         _if_used(
             Item(
@@ -48,6 +56,9 @@ USE = Item(
                 repeats=True,
                 source="client",
                 prefill=True,
+                es="Herramientas usadas",
+                ask=("Which ones did you use?", "¿Cuáles usó?"),
+                label_es="Herramientas de chat con IA usadas",
             )
         ),
         _if_used(
@@ -60,6 +71,12 @@ USE = Item(
                 source="client",
                 quick=True,
                 prefill=True,
+                es="Días por semana",
+                ask=(
+                    "On how many days a week did you use them?",
+                    "¿Cuántos días por semana las usó?",
+                ),
+                label_es="Días de uso por semana",
             )
         ),
         _if_used(
@@ -72,6 +89,12 @@ USE = Item(
                 source="client",
                 quick=True,
                 prefill=True,
+                es="Tiempo habitual por día",
+                ask=(
+                    "On those days, about how much time in total?",
+                    "Esos días, ¿cuánto tiempo en total, más o menos?",
+                ),
+                label_es="Tiempo por día de uso",
             )
         ),
         _if_used(
@@ -83,6 +106,9 @@ USE = Item(
                 answers=lists.PURPOSES,
                 repeats=True,
                 source="client",
+                es="Usos principales en este período",
+                ask=("What did you mostly use them for?", "¿Para qué las usó más?"),
+                label_es="Usos principales",
             )
         ),
         _if_used(
@@ -96,6 +122,15 @@ USE = Item(
                 source="client",
                 quick=True,
                 help="0 not at all, 10 completely.",
+                es="¿Cuánto se apoyó en la IA para sobrellevar esta semana?",
+                help_es="0 nada, 10 por completo.",
+                ask=(
+                    "How much did you lean on AI chat to get through the week? 0 means not at"
+                    " all, 10 means completely.",
+                    "¿Cuánto se apoyó en el chat con IA para pasar la semana? 0 es nada, 10 "
+                    "es por completo.",
+                ),
+                label_es="Apoyo en la IA para sobrellevar (0-10)",
             )
         ),
         _if_used(
@@ -107,6 +142,12 @@ USE = Item(
                 answers=lists.DISTRESS,
                 source="client",
                 quick=True,
+                es="Malestar cuando no estaba disponible",
+                ask=(
+                    "When you could not use it, how upset did you feel?",
+                    "Cuando no pudo usarla, ¿qué tan mal se sintió?",
+                ),
+                label_es="Malestar cuando no está disponible",
             )
         ),
         _if_used(
@@ -119,9 +160,18 @@ USE = Item(
                 source="client",
                 quick=True,
                 help='Any "yes" raises a review-now flag.',
+                es="¿La usó en un momento de angustia o de crisis?",
+                help_es="Cualquier «sí» genera una alerta de revisión inmediata.",
+                ask=(
+                    "Did you use it when you felt very upset, or when you had thoughts of "
+                    "hurting yourself?",
+                    "¿La usó cuando se sentía muy mal, o cuando tuvo pensamientos de hacerse daño?",
+                ),
+                label_es="Uso en angustia o crisis",
             )
         ),
     ),
+    es="Uso desde la última sesión",
 )
 
 MEANING = _if_used(
@@ -141,6 +191,8 @@ MEANING = _if_used(
                 repeats=True,
                 source="clinician",
                 quick=True,
+                es="Lo que la persona llevó a la IA",
+                label_es="Temas llevados a la IA",
             ),
             Item(
                 "themes-other",
@@ -152,6 +204,8 @@ MEANING = _if_used(
                 extract=False,
                 max_length=200,
                 enable_when=(Condition("themes", "=", "theme-other"),),
+                es="Otro tema",
+                label_es="Otro tema",
             ),
             Item(
                 "reply-use",
@@ -161,6 +215,8 @@ MEANING = _if_used(
                 answers=lists.REPLY_USE,
                 repeats=True,
                 source="clinician",
+                es="Cómo usó la persona las respuestas",
+                label_es="Uso de las respuestas",
             ),
             Item(
                 "advice-fit",
@@ -171,6 +227,9 @@ MEANING = _if_used(
                 source="clinician",
                 quick=True,
                 help="A conflict raises a review-now flag.",
+                es="Concordancia de los consejos con el tratamiento y el plan de seguridad",
+                help_es="Un conflicto genera una alerta de revisión inmediata.",
+                label_es="Concordancia de los consejos con el tratamiento",
             ),
             Item(
                 "advice-fit-detail",
@@ -186,6 +245,8 @@ MEANING = _if_used(
                     Condition("advice-fit", "=", "fit-conflict-treatment"),
                     Condition("advice-fit", "=", "fit-conflict-safety"),
                 ),
+                es="¿Qué estaba en conflicto?",
+                label_es="Detalle del conflicto de consejos",
             ),
             Item(
                 "helpful-outcomes",
@@ -195,6 +256,8 @@ MEANING = _if_used(
                 answers=lists.OUTCOMES,
                 repeats=True,
                 source="clinician",
+                es="Resultados útiles",
+                label_es="Resultados útiles",
             ),
             Item(
                 "easier-than-therapist",
@@ -203,6 +266,8 @@ MEANING = _if_used(
                 label="AI easier than the therapist",
                 answers=lists.EASIER,
                 source="both",
+                es="¿Le resultó más fácil la IA que hablar con su terapeuta?",
+                label_es="La IA, más fácil que el terapeuta",
             ),
             Item(
                 "alliance-comment",
@@ -212,6 +277,8 @@ MEANING = _if_used(
                 source="clinician",
                 extract=False,
                 max_length=2000,
+                es="Comentario sobre la alianza terapéutica",
+                label_es="Comentario sobre la alianza",
             ),
             Item(
                 "framing",
@@ -221,6 +288,8 @@ MEANING = _if_used(
                 answers=lists.FRAMING,
                 source="clinician",
                 prefill=True,
+                es="Cómo se relaciona la persona con la IA",
+                label_es="Cómo se relaciona con la IA",
             ),
             Item(
                 "model-change-grief",
@@ -229,6 +298,8 @@ MEANING = _if_used(
                 label="Grief about a model change",
                 answers=lists.YES_NO,
                 source="clinician",
+                es="¿Duelo por un cambio de modelo?",
+                label_es="Duelo por un cambio de modelo",
             ),
             Item(
                 "human-contact",
@@ -237,6 +308,8 @@ MEANING = _if_used(
                 label="Change in human contact",
                 answers=lists.HUMAN_CONTACT,
                 source="clinician",
+                es="Cambio en el contacto con otras personas atribuido a la IA",
+                label_es="Cambio en el contacto con personas",
             ),
             Item(
                 "validation-loop",
@@ -245,64 +318,12 @@ MEANING = _if_used(
                 label="Validation loop observed",
                 answers=lists.YES_NO,
                 source="clinician",
+                es="¿Se observó un ciclo de búsqueda de validación?",
+                label_es="Ciclo de validación observado",
             ),
         ),
+        es="Qué significó la IA en este período",
     )
-)
-
-CARE = Item(
-    "section-care",
-    "Privacy and plan",
-    "group",
-    extract=False,
-    declinable=False,
-    children=(
-        Item(
-            "privacy-concern",
-            "Privacy concern raised?",
-            "choice",
-            label="Privacy concern raised",
-            answers=lists.YES_NO,
-            source="client",
-        ),
-        Item(
-            "psychoeducation",
-            "Privacy psychoeducation given?",
-            "choice",
-            label="Psychoeducation given",
-            answers=lists.YES_NO,
-            source="clinician",
-        ),
-        Item(
-            "excerpt-review",
-            "AI excerpt reviewed in session",
-            "choice",
-            label="AI excerpt reviewed",
-            answers=lists.EXCERPT,
-            source="clinician",
-        ),
-        Item(
-            "excerpt-expiry",
-            "Delete the stored excerpt on",
-            "date",
-            label="Excerpt expiry date",
-            source="clinician",
-            extract=False,
-            required=True,
-            declinable=False,
-            enable_when=(Condition("excerpt-review", "=", "excerpt-stored"),),
-        ),
-        Item(
-            "plan",
-            "Plan",
-            "choice",
-            label="Plan",
-            answers=lists.PLAN,
-            repeats=True,
-            source="clinician",
-            quick=True,
-        ),
-    ),
 )
 
 SESSION_NOTE = Definition(
@@ -313,7 +334,11 @@ SESSION_NOTE = Definition(
     date="2026-11-24",
     preface="Between-session AI use: what the client brought to it, how they read its "
     "replies, and whether it has started to replace people.",
+    title_es="Nota sobre el uso de IA entre sesiones",
+    preface_es="Uso de IA entre sesiones: qué le llevó la persona, cómo leyó sus respuestas y "
+    "si ha empezado a reemplazar a otras personas.",
     items=(USE, MEANING, CARE),
     panel_code="session-note-panel",
     panel_display="Between-session AI use note panel",
+    panel_display_es="Panel de la nota sobre el uso de IA entre sesiones",
 )

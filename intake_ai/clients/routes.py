@@ -10,7 +10,7 @@ from intake_ai.clients import service
 from intake_ai.clients.forms import ClientForm, SessionForm
 from intake_ai.errors import InvalidInput
 from intake_ai.pages.guard import guard_pages
-from intake_ai.store.database import transaction
+from intake_ai.store.database import transaction, utcnow
 from intake_ai.timezones import from_local, local_now
 
 bp = Blueprint("intake_clients", __name__)
@@ -47,12 +47,27 @@ def register() -> str | Response:
 
 @bp.route("/clients/<intake_id:client_id>")
 def client_page(client_id: int) -> str:
+    from intake_ai.checkin.proposals import crisis_mentions
+    from intake_ai.checkin.service import links_of
     from intake_ai.clients.timeline import build_timeline
+    from intake_ai.i18n.preferences import client_language
 
+    actor = current_actor()
     with transaction():
-        page = build_timeline(current_actor(), client_id)
+        page = build_timeline(actor, client_id)
+        checkins = links_of(actor, client_id) if page.may_record else []
+        urgent = crisis_mentions(client_id) if page.may_record else set()
+        language = client_language(client_id)
     form = SessionForm(start=local_now().replace(second=0, microsecond=0, tzinfo=None))
-    return render_template("intake_ai/clients/client.html", page=page, session_form=form)
+    return render_template(
+        "intake_ai/clients/client.html",
+        page=page,
+        session_form=form,
+        checkins=checkins,
+        urgent_checkins=urgent,
+        client_language=language,
+        now=utcnow(),
+    )
 
 
 @bp.route("/clients/<intake_id:client_id>/sessions", methods=["POST"])

@@ -14,6 +14,7 @@ from intake_ai.boundary.hosts import external_url, request_url
 from intake_ai.fhir_api import (
     audit_events,
     bodies,
+    checkin_links,
     errors,
     export,
     export_request,
@@ -146,6 +147,13 @@ def update_response(resource_id: str) -> Response:
 def update_observation(resource_id: str) -> Response:
     with transaction():
         result = observation_notes.update_observation(resource_id)
+    return _answer(result)
+
+
+@bp.route(f"/Encounter/{_ID}/$checkin-link", methods=["POST"])
+def checkin_link(resource_id: str) -> Response:
+    with transaction():
+        result = checkin_links.issue_link(resource_id)
     return _answer(result)
 
 

@@ -18,6 +18,9 @@ from fhir_mappings.definitions.model import Definition
 from intake_ai.errors import InvalidInput
 
 DECLINED_KEY = "declined"
+#: Where a proposed answer comes from: the client's last record, or their own check-in.
+RECORD = "record"
+CHECKIN = "checkin"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,19 @@ class CarriedAnswer:
     text: str
     #: The record it comes from, e.g. "session note of 12 Nov 2026".
     source: str
+    #: ``RECORD`` (carried over) or ``CHECKIN`` (the client sent it before the session).
+    origin: str = RECORD
+
+    @property
+    def lead(self) -> str:
+        """How the form introduces it."""
+        if self.origin == CHECKIN:
+            return f"From the {self.source}"
+        return f"Carried over from the {self.source}"
+
+    @property
+    def confirm_label(self) -> str:
+        return "Confirmed with the client" if self.origin == CHECKIN else "Still true"
 
     @property
     def values_json(self) -> str:

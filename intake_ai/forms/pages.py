@@ -28,6 +28,7 @@ from intake_ai.forms.changes import answer_changes
 from intake_ai.forms.records import change_reason
 from intake_ai.forms.schema import dropped_answers, form_data, load_answers
 from intake_ai.forms.views import FormState, describe, form_values
+from intake_ai.i18n.preferences import client_language
 from intake_ai.records.service import open_record
 from intake_ai.store.database import transaction
 from intake_ai.untrusted import row_id
@@ -52,7 +53,13 @@ class FormPages:
         errors: dict[str, list[str]] | None = None,
         status: int = 200,
     ) -> tuple[str, int]:
-        state = FormState(self.definition, values, errors or {}, context.get("carried") or {})
+        state = FormState(
+            self.definition,
+            values,
+            errors or {},
+            context.get("carried") or {},
+            context.get("language", "en"),
+        )
         return render_template(self.form_template, state=state, **context), status
 
     def posted(self, context: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +153,7 @@ class FormPages:
         actor = current_actor()
         with transaction():
             record = open_record(actor, "QuestionnaireResponse", response_id, for_change=True)
+            language = client_language(record.client.id)
         stored_definition = definition_of(record.resource) or self.definition
         if questionnaire_url(stored_definition) != questionnaire_url(self.definition):
             raise NotFound("No such record.")  # another form's record: not this page's
@@ -158,6 +166,7 @@ class FormPages:
         context = {
             "client": record.client,
             "encounter": record.encounter,
+            "language": language,
             "editing": record,
             "base_version": base_version,
             "change_reason": request.form.get("change_reason", ""),

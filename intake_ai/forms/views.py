@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fhir_mappings.definitions.answers import Answer, condition_holds, enabled
-from fhir_mappings.definitions.model import Condition, Definition, Item
+from fhir_mappings.definitions.model import Condition, Definition, Item, Language
 from intake_ai.forms.carried import CarriedAnswer, as_answers
 
 FREE_TEXT = ("string", "text")
@@ -23,6 +23,8 @@ class FormState:
     values: Mapping[str, Any] = field(default_factory=dict)
     errors: Mapping[str, list[str]] = field(default_factory=dict)
     carried: Mapping[str, CarriedAnswer] = field(default_factory=dict)
+    #: The client's language: the definition's texts are shown in it (English follows).
+    language: Language = "en"
 
     @property
     def declined(self) -> set[str]:

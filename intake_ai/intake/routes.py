@@ -15,6 +15,7 @@ from intake_ai.forms.pages import FormPages, Page
 from intake_ai.forms.records import load_draft, session_for_recording
 from intake_ai.forms.schema import form_data
 from intake_ai.forms.views import describe
+from intake_ai.i18n.preferences import client_language
 from intake_ai.intake import service
 from intake_ai.pages.guard import guard_pages
 from intake_ai.records.service import open_record
@@ -30,6 +31,7 @@ PAGES = FormPages(INTAKE, "intake_ai/intake/form.html", "intake_ai/intake/review
 def form(encounter_id: int) -> Page:
     with transaction():
         encounter, client = session_for_recording(current_actor(), encounter_id)
+        language = client_language(client.id)
         stored = service.existing_intake(client.id)
         draft = load_draft(encounter_id, service.FORM)
     if stored is not None:
@@ -37,6 +39,7 @@ def form(encounter_id: int) -> Page:
         return redirect(url_for(".view", response_id=stored.resource_id))
     context = {
         "client": client,
+        "language": language,
         "encounter": encounter,
         "has_draft": draft is not None,
         "action": url_for(".form_post", encounter_id=encounter_id),
@@ -49,8 +52,10 @@ def form_post(encounter_id: int) -> Page:
     actor = current_actor()
     with transaction():
         encounter, client = session_for_recording(actor, encounter_id)
+        language = client_language(client.id)
     context = {
         "client": client,
+        "language": language,
         "encounter": encounter,
         "action": url_for(".form_post", encounter_id=encounter_id),
         "after_save": url_for("intake_clients.client_page", client_id=client.id),

@@ -2,9 +2,11 @@
 
 from intake_ai.models.audit import AuditRecord
 from intake_ai.models.cds import UsedCdsToken
+from intake_ai.models.checkins import CheckIn, CheckInProposal, CheckInThrottle
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
+from intake_ai.models.languages import ClientLanguage
 from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
 from intake_ai.models.smart_clients import SmartClient, UsedAssertion
 from intake_ai.models.store import StoredResource
@@ -14,7 +16,11 @@ __all__ = [
     "ApiToken",
     "AuditRecord",
     "CareAssignment",
+    "CheckIn",
+    "CheckInProposal",
+    "CheckInThrottle",
     "Client",
+    "ClientLanguage",
     "ConsentState",
     "Draft",
     "Encounter",

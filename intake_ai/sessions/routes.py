@@ -19,6 +19,7 @@ from intake_ai.forms.pages import FormPages, Page
 from intake_ai.forms.records import load_draft, session_for_recording
 from intake_ai.forms.schema import form_data
 from intake_ai.forms.views import describe
+from intake_ai.i18n.preferences import client_language
 from intake_ai.models import ConsentState
 from intake_ai.pages.guard import guard_pages
 from intake_ai.records.service import open_record
@@ -57,9 +58,10 @@ def _review_choice() -> service.ReviewChoice | None:
 def form(encounter_id: int) -> Page:
     with transaction():
         encounter, client = session_for_recording(current_actor(), encounter_id)
+        language = client_language(client.id)
         stored = service.note_for(encounter_id)
         draft = load_draft(encounter_id, service.FORM)
-        carried = service.carried_over(client.id)
+        carried = service.proposed_for_note(client.id, encounter_id)
     if stored is not None:
         return redirect(url_for(".view", response_id=stored.resource_id))
     if client.consent_state is not ConsentState.ACTIVE:
@@ -67,6 +69,7 @@ def form(encounter_id: int) -> Page:
         return redirect(url_for("intake_clients.client_page", client_id=client.id))
     context = {
         "client": client,
+        "language": language,
         "encounter": encounter,
         "has_draft": draft is not None,
         "carried": carried,
@@ -82,9 +85,11 @@ def form_post(encounter_id: int) -> Page:
     actor = current_actor()
     with transaction():
         encounter, client = session_for_recording(actor, encounter_id)
-        carried = service.carried_over(client.id)
+        language = client_language(client.id)
+        carried = service.proposed_for_note(client.id, encounter_id)
     context = {
         "client": client,
+        "language": language,
         "encounter": encounter,
         "carried": carried,
         "no_use_action": url_for(".no_use", encounter_id=encounter_id),

@@ -3,7 +3,7 @@ one-click "no AI use" note, store, amend."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fhir_mappings.definitions import answer_lists as lists
@@ -11,6 +11,7 @@ from fhir_mappings.definitions.answers import Answer, Answers
 from fhir_mappings.definitions.session_note import SESSION_NOTE
 from intake_ai import audit
 from intake_ai.auth.actors import Actor
+from intake_ai.checkin import proposals as checkin_proposals
 from intake_ai.errors import AccessDenied, Conflict, ConsentRequired, InvalidInput
 from intake_ai.forms import records as form_records
 from intake_ai.forms.carried import CarriedAnswer
@@ -78,6 +79,19 @@ def carried_over(client_id: int) -> dict[str, CarriedAnswer]:
     return carried
 
 
+def proposed_for_note(client_id: int, encounter_id: int) -> dict[str, CarriedAnswer]:
+    """What the note form proposes: answers carried over from the last record, and over
+    them (newer, and the client's own) what the client sent through this session's
+    check-in. All of them count only once the clinician confirms or changes them."""
+    return {**carried_over(client_id), **checkin_proposals.proposed_answers(encounter_id)}
+
+
+def _with_client_answers(
+    ctx: form_records.Contexts, client_answered: frozenset[str]
+) -> form_records.Contexts:
+    return replace(ctx, response=replace(ctx.response, client_answered=client_answered))
+
+
 def note_for(encounter_id: int) -> StoredResource | None:
     return form_records.response_for_encounter(encounter_id, SESSION_NOTE)
 
@@ -131,7 +145,16 @@ def submit(
     _validate_review(review)
     response_id = resource_store.new_id()
     ctx = form_records.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    from_client = checkin_proposals.client_answered(encounter.id, answers)
+    ctx = _with_client_answers(ctx, from_client)
     response, rows = form_records.store_new(SESSION_NOTE, answers, ctx, actor.user.id)
+    if checkin_proposals.mark_reviewed(encounter.id, response_id):
+        audit.record(
+            "review",
+            response.reference,
+            client_id=client.id,
+            detail=f"client's check-in reviewed: {len(from_client)} answers kept as theirs",
+        )
     risk.after_answers(actor, client, encounter, response)
     if review is not None:
         reviews.review_indicator(
@@ -170,6 +193,9 @@ def amend(
             "changes, then make yours again."
         )
     ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow(), reason)
+    ctx = _with_client_answers(
+        ctx, checkin_proposals.reviewed_answers(response_id, encounter.id, answers)
+    )
     response, _rows = form_records.store_amendment(
         SESSION_NOTE, answers, ctx, actor.user.id, expected_version=base_version
     )
