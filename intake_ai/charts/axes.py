@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from babel.dates import format_date as babel_date
+
+from intake_ai.pages.formats import clinic_locale
+
 #: Plotly axis settings, passed to ``update_xaxes`` / ``update_yaxes``.
 Axis = dict[str, object]
 #: Either side of a lone session date.
@@ -38,8 +42,8 @@ def date_axis(moments: Iterable[datetime]) -> Axis:
 
 
 def day(moment: datetime) -> str:
-    """A date as the charts write it: 7 Sep 2026."""
-    return moment.strftime(DATE_FORMAT)
+    """A date as every page writes it (the clinic's locale): Sep 7, 2026 in en_US."""
+    return babel_date(moment, format="medium", locale=clinic_locale())
 
 
 def _iso(moment: datetime) -> str:

@@ -29,11 +29,14 @@ from intake_ai.clients import service
 from intake_ai.forms.records import responses_of
 from intake_ai.forms.views import AnswerRow, describe
 from intake_ai.models import Client, ConsentState, Encounter, StoredResource, User
+from intake_ai.pages.formats import clinic_locale, iso_date_text
 from intake_ai.records.annotation import is_shared, user_annotations
 from intake_ai.records.service import Record
 from intake_ai.risk import reviews
+from intake_ai.risk.courses import EMPTY, course_of_client
 from intake_ai.risk.flag_views import FlagView, open_flag_views
 from intake_ai.risk.service import indicator_id
+from intake_ai.risk.trend import Course
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
 
@@ -127,6 +130,8 @@ class ClientTimeline:
     trends: dict[str, Chart] = field(default_factory=dict)
     trend_table: Table = field(default_factory=lambda: ([], []))
     trends_nothing: str = NO_DATA
+    #: Score, band, arrow and rising reasons exactly as the caseload pages read them.
+    course: Course = EMPTY
 
 
 def _names(refs: set[str]) -> dict[str, str]:
@@ -146,7 +151,7 @@ def _annotations(actor: Actor, resource: dict[str, Any], client_id: int) -> list
             n["id"],
             n["text"],
             names.get(n["authorReference"]["reference"], "unknown"),
-            n.get("time", "")[:10],
+            iso_date_text(n.get("time", ""), clinic_locale()),
             is_shared(n),
             n["authorReference"]["reference"] == me,
         )
@@ -241,6 +246,7 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
         indicator=indicator_view(actor, latest) if latest is not None else None,
         may_record=access.is_clinician_of_record(actor, client_id),
     )
+    page.course = course_of_client(client_id)
     trends = client_trends(client_id)
     page.trends = client_charts(trends)
     page.trend_table = client_table(trends)

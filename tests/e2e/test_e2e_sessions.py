@@ -70,7 +70,7 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     # Session 1: more use than at intake.
     _open_session_and_note(page, "2026-10-06")
     assert "carried over from the last record" in page.locator("main").inner_text()
-    assert "from the intake of 29 Sep 2026" in page.locator("#carried-days-per-week").inner_text()
+    assert "from the intake of Sep 29, 2026" in page.locator("#carried-days-per-week").inner_text()
     page.locator("#q-days-per-week").get_by_label("5–6 days").check()
     page.locator("#q-time-per-day").get_by_label("2–4 hours").check()
     page.locator("#q-distress-unavailable").get_by_label("Mild").check()
@@ -142,7 +142,7 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     page.goto(note_url)
     page.get_by_role("link", name="Mark entered in error").click()
     which = page.locator("#which-record").inner_text()
-    assert "Between-session AI use note" in which and "20 Oct 2026" in which
+    assert "Between-session AI use note" in which and "Oct 20, 2026" in which
     page.get_by_role("link", name="Cancel").click()
     assert page.url == note_url
     assert "status amended" in page.locator("main").inner_text()
