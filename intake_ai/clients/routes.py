@@ -1,4 +1,4 @@
-"""Caseload, client registration, the client page and opening a session."""
+"""The worklist, client registration, the client page and opening a session."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from intake_ai.auth.actors import current_actor
-from intake_ai.clients import service
+from intake_ai.clients import service, worklist
 from intake_ai.clients.forms import ClientForm, SessionForm
 from intake_ai.errors import InvalidInput
 from intake_ai.pages.guard import guard_pages
+from intake_ai.risk.trend import ARROW_WORDS
 from intake_ai.store.database import transaction
 from intake_ai.timezones import from_local, local_now
 
@@ -19,9 +20,10 @@ guard_pages(bp)
 
 @bp.route("/clients")
 def caseload() -> str:
+    """The clinician's home page: the worklist."""
     with transaction():
-        rows = service.caseload(current_actor())
-    return render_template("intake_ai/clients/caseload.html", rows=rows)
+        view = worklist.worklist(current_actor())
+    return render_template("intake_ai/clients/caseload.html", view=view, arrow_words=ARROW_WORDS)
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
