@@ -34,7 +34,12 @@ from intake_ai.records.annotation import is_shared, user_annotations
 from intake_ai.records.service import Record
 from intake_ai.risk import reviews
 from intake_ai.risk.courses import EMPTY, course_of_client
-from intake_ai.risk.flag_views import FlagView, open_flag_views
+from intake_ai.risk.flag_views import (
+    AcknowledgedView,
+    FlagView,
+    acknowledged_flag_views,
+    open_flag_views,
+)
 from intake_ai.risk.service import indicator_id
 from intake_ai.risk.trend import Course
 from intake_ai.store import resources as resource_store
@@ -132,6 +137,7 @@ class ClientTimeline:
     trends_nothing: str = NO_DATA
     #: Score, band, arrow and rising reasons exactly as the caseload pages read them.
     course: Course = EMPTY
+    acknowledged: list[AcknowledgedView] = field(default_factory=list)
 
 
 def _names(refs: set[str]) -> dict[str, str]:
@@ -247,6 +253,7 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
         may_record=access.is_clinician_of_record(actor, client_id),
     )
     page.course = course_of_client(client_id)
+    page.acknowledged = acknowledged_flag_views(client_id, actor)
     trends = client_trends(client_id)
     page.trends = client_charts(trends)
     page.trend_table = client_table(trends)
