@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,11 +22,17 @@ def get_client(client_id: int) -> Client:
     return client
 
 
-def open_client(actor: Actor, client_id: int) -> Client:
-    """The client, if this actor may see them; the view is audited either way."""
+def open_client(
+    actor: Actor, client_id: int, detail_of: Callable[[], str | None] | None = None
+) -> Client:
+    """The client, if this actor may see them; the view is audited either way.
+
+    ``detail_of``: what else the page reads (asked once access is checked), for the record.
+    """
     client = get_client(client_id)
     access.require_view_client(actor, client_id)
-    audit.record("view", client.patient_ref, client_id=client_id)
+    detail = detail_of() if detail_of is not None else None
+    audit.record("view", client.patient_ref, client_id=client_id, detail=detail)
     show_banner_for(client_id)
     return client
 

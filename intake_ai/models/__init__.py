@@ -4,6 +4,7 @@ from intake_ai.models.audit import AuditRecord
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
+from intake_ai.models.feedback import FeedbackNote
 from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
 from intake_ai.models.smart_clients import SmartClient, UsedAssertion
 from intake_ai.models.store import StoredResource
@@ -19,6 +20,7 @@ __all__ = [
     "Encounter",
     "EncounterKind",
     "ExportJob",
+    "FeedbackNote",
     "LoginSession",
     "LoginThrottle",
     "RecoveryCode",
