@@ -4,6 +4,13 @@
    still works. */
 (function () {
   "use strict";
+  // Charts are drawn for the screen's width: refit them to the paper's before printing.
+  window.addEventListener("beforeprint", function () {
+    if (typeof Plotly === "undefined") { return; }
+    document.querySelectorAll("[data-figure]").forEach(function (chart) {
+      if (chart.classList.contains("js-plotly-plot")) { Plotly.Plots.resize(chart); }
+    });
+  });
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
