@@ -149,3 +149,13 @@ def test_pages_write_dates_in_the_configured_locale(app, clients) -> None:
     headings = re.findall(r"<h3>([^<]*)</h3>", page)
     assert "3 Aug 2026, 10:00" in headings and not any("Aug 3" in h for h in headings)
     assert re.search(r"As of the session of 17 Aug 2026", page)
+
+
+def test_chart_date_axes_follow_the_locales_order(app) -> None:
+    from intake_ai.charts.axes import date_axis
+
+    moment = datetime(2026, 9, 8, 12, tzinfo=UTC)
+    with app.app_context():
+        assert date_axis([moment])["hoverformat"] == "%b %-d, %Y"
+        app.config["INTAKE_AI_LOCALE"] = "en_GB"
+        assert date_axis([moment])["hoverformat"] == "%-d %b %Y"
