@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from fhir_mappings.definitions.risk import URGENCY_ORDER, flag_kind
 from intake_ai import audit
@@ -57,24 +57,22 @@ class Worklist:
 
 def _unrecorded(clinician_id: int, now: datetime) -> dict[int, int]:
     """Per client: sessions up to now with no current intake or note stored for them."""
-    record = StoredResource
+    # NOT EXISTS, so that each session is one probe of the store's encounter index
+    # (an outer join made SQLite scan the joined rows: 32 ms against 200 clients' sessions).
+    recorded = (
+        select(StoredResource.pk)
+        .where(
+            StoredResource.resource_type == "QuestionnaireResponse",
+            StoredResource.encounter_id == Encounter.id,
+            current_version(),
+            StoredResource.deleted.is_(False),
+        )
+        .exists()
+    )
     rows = session().execute(
         select(Encounter.client_id, func.count(Encounter.id))
         .join(CareAssignment, CareAssignment.client_id == Encounter.client_id)
-        .outerjoin(
-            record,
-            and_(
-                record.encounter_id == Encounter.id,
-                record.resource_type == "QuestionnaireResponse",
-                current_version(),
-                record.deleted.is_(False),
-            ),
-        )
-        .where(
-            CareAssignment.clinician_id == clinician_id,
-            Encounter.start <= now,
-            record.pk.is_(None),
-        )
+        .where(CareAssignment.clinician_id == clinician_id, Encounter.start <= now, ~recorded)
         .group_by(Encounter.client_id)
     )
     return {client: n for client, n in rows}
