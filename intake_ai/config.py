@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_AI_CLI_GROUP": None,
     #: The clinic's time zone: session times are entered and shown in it, stored in UTC.
     "INTAKE_AI_TIMEZONE": "UTC",
+    #: The clinic's locale (babel): how pages write dates and plurals.
+    "INTAKE_AI_LOCALE": "en_US",
     #: Re-validate (fhir.resources) every resource the module builds before storing it.
     #: Input from outside is always validated where it arrives (the API's resources, the
     #: forms' answers); this re-checks the module's own builders, whose output the test

@@ -25,7 +25,8 @@ from intake_ai.charts.figures import (
 from intake_ai.charts.purposes import purposes_figure
 from intake_ai.charts.style import BAND_MARKS
 from intake_ai.charts.table import client_table
-from intake_ai.supervision.service import Score, rising_reasons, suppress_small, trend_arrow
+from intake_ai.risk.trend import Score, rising_reasons, trend_arrow
+from intake_ai.supervision.service import suppress_small
 
 DAY = datetime(2026, 9, 1, 10, tzinfo=UTC)
 BAND_LABELS = {"band-low": "Low", "band-moderate": "Moderate", "band-high": "High"}
@@ -75,7 +76,7 @@ def test_usage_figure_puts_each_answer_on_its_own_scale_with_exact_hover_text() 
     days, time = figure.data
     assert len(days.x) == 3 and len(time.x) == 2
     assert list(days.y) == [1, 3, 4]  # ordinal positions of the answers
-    assert days.text[1] == "8 Sep 2026: 5–6 days"
+    assert days.text[1] == "Sep 8, 2026: 5–6 days"
     assert list(figure.layout.yaxis.ticktext) == [
         "Less than weekly",
         "1–2 days",
@@ -97,7 +98,7 @@ def test_indicator_figure_shades_provisional_bands_and_marks_overrides_and_flags
         "Flag: this session",
     ]
     assert list(figure.data[0].y) == [3, 7, 12]
-    assert figure.data[1].text[0] == "8 Sep 2026: computed moderate, clinician's band low"
+    assert figure.data[1].text[0] == "Sep 8, 2026: computed moderate, clinician's band low"
     # Two "this session" flags on one day share one point; both are named in its hover text.
     assert len(figure.data[3].x) == 1
     assert "(acknowledged)" in figure.data[3].text[0] and "; " in figure.data[3].text[0]
@@ -120,7 +121,7 @@ def test_purposes_show_intake_answers_and_note_answers_apart() -> None:
     assert figure.layout.xaxis.type == "category" and figure.layout.xaxis2.type == "date"
     assert figure.layout.xaxis.title.text == "Intake: how often (■)"
     assert figure.layout.xaxis2.title.text == "Named in a note (●)"
-    assert notes.text[0] == "Note 8 Sep 2026: Company or someone to talk to"
+    assert notes.text[0] == "Note Sep 8, 2026: Company or someone to talk to"
 
 
 def test_table_carries_the_same_numbers() -> None:

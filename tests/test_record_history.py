@@ -20,7 +20,7 @@ REASON = "Client corrected how often they use it"
 
 @pytest.fixture
 def noted(make, auth, client):  # type: ignore[no-untyped-def]
-    """dr-a's client (supervised by sup) with an intake and a calm note of 19 Nov 2026."""
+    """dr-a's client (supervised by sup) with an intake and a calm note of Nov 19, 2026."""
     make.user("supervisor", "sup")
     make.user("clinician", "dr-a", supervisor="sup")
     client_id = make.client("dr-a")
@@ -118,7 +118,7 @@ def test_history_shows_author_time_reason_and_a_readable_diff(app, client, noted
     assert "Days of use per week: 1–2 days → 5–6 days" in rows["2"]
     assert "Reliance on AI to cope (0-10): 1 → 6" in rows["2"]
     assert "Status: completed → amended" in rows["2"]
-    assert re.search(r"\d{1,2} \w{3} 2026, \d\d:\d\d", rows["2"])  # when
+    assert re.search(r"\w{3} \d{1,2}, 2026, \d\d:\d\d", rows["2"])  # when, in the clinic's locale
     assert "{" not in rows["2"] and "dpw-" not in rows["2"]  # words, never JSON or codes
 
 
@@ -167,7 +167,7 @@ def test_entered_in_error_page_names_the_record_and_cancels_back(client, noted) 
     page = client.get(url, headers={"Referer": f"http://localhost/clients/{client_id}"})
     which = _which(page.get_data(as_text=True))
     assert "Between-session AI use note" in which
-    assert "19 Nov 2026" in which and "Client 1" in which
+    assert "Nov 19, 2026" in which and "Client 1" in which
     assert _cancel(page.get_data(as_text=True)) == f"/clients/{client_id}"
     # With no page to go back to, Cancel goes to the note itself; never to another site.
     for headers in ({}, {"Referer": "http://evil.example/x"}):
@@ -189,7 +189,7 @@ def test_purge_page_names_the_record_for_its_clinician_and_for_an_admin(
     page = client.get(url, headers={"Referer": f"http://localhost/notes/{note_id}"})
     html = page.get_data(as_text=True)
     which = _which(html)
-    assert "Between-session AI use note" in which and "19 Nov 2026" in which
+    assert "Between-session AI use note" in which and "Nov 19, 2026" in which
     assert "Client 1" in which
     assert _cancel(html) == f"/notes/{note_id}"
     auth.logout()

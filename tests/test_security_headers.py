@@ -94,7 +94,7 @@ def test_server_errors_carry_the_headers_and_are_audited(app_factory, make, monk
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("intake_ai.clients.service.caseload", broken)
+    monkeypatch.setattr("intake_ai.clients.worklist.worklist", broken)
     monkeypatch.setattr("intake_ai.fhir_api.service.search", broken)
     web = app.test_client()
     AuthActions(web).login("dr-a")

@@ -212,6 +212,10 @@ def test_flags_show_on_every_client_page_until_acknowledged(app, client, followe
         banner = text[
             text.index('aria-label="Open flags"') : text.index("</div>", text.index("Open flags"))
         ]
+        if url == f"/clients/{client_id}":
+            # The client page lists its flags once, in the card; the banner points there.
+            assert "to review now" in banner and 'href="#flags"' in banner
+            banner = text[text.index('id="flags"') : text.index('id="indicator"')]
         # "Review now" flags come first.
         assert banner.index("Review now:") < banner.index("This session:"), url
 
@@ -239,9 +243,12 @@ def test_flags_show_on_every_client_page_until_acknowledged(app, client, followe
     assert parts["owner"]["valueReference"]["reference"] == f"Practitioner/{owner}"
     page = client.get(f"/clients/{client_id}").get_data(as_text=True)
     banner = page[page.index("<body") : page.index('<main id="main">')]
-    open_card = page[page.index('id="flags"') : page.index('id="indicator"')]
+    open_card = page[page.index('id="flags"') : page.index('id="flag-history"')]
+    history = page[page.index('id="flag-history"') : page.index('id="indicator"')]
     assert "AI used during a crisis" not in banner + open_card
-    assert "Open flags for this client (2)" in banner  # the two "this session" flags remain
+    # It stays on the page, in the collapsed history, with its note.
+    assert "AI used during a crisis" in history and "Risk assessment done" in history
+    assert "2 open flags for this client" in banner  # the two "this session" flags remain
 
     assert "acknowledge" in audit_ops(app)
 

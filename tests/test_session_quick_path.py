@@ -20,7 +20,7 @@ from tests.intake_helpers import FULL_INTAKE, field_errors, review_answers, subm
 
 @pytest.fixture
 def followed(make, auth, client):  # type: ignore[no-untyped-def]
-    """A client whose intake (12 Nov 2026) said 5-6 days, 2-4 hours; a session open."""
+    """A client whose intake (Nov 12, 2026) said 5-6 days, 2-4 hours; a session open."""
     make.user("clinician", "dr-a")
     client_id = make.client("dr-a")
     auth.login("dr-a")
@@ -108,7 +108,7 @@ def test_carried_over_answers_are_marked_and_not_answers(client, followed) -> No
     _client_id, encounter_id = followed
     page = client.get(f"/sessions/{encounter_id}/note").get_data(as_text=True)
     carried = re.search(r'<p class="carried" id="carried-days-per-week">(.*?)</p>', page, re.S)
-    assert carried and "from the intake of 12 Nov 2026" in carried.group(1)
+    assert carried and "from the intake of Nov 12, 2026" in carried.group(1)
     assert "5–6 days" in carried.group(1) and "Still true" in carried.group(1)
     assert 'value="dpw-5-6" checked' not in page
     assert 'value="tool-chatgpt" checked' not in page

@@ -158,7 +158,11 @@ def test_quality_signals_and_override_rate(client, auth, team) -> None:
     not_discussed = quality[: quality.index("Override rate")]
     assert client_links(not_discussed) == {team["dr-a"][1], team["dr-b"][1]}
     assert "calibration aid" in quality
-    row = re.search(r"<td>Dr-A</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)%</td>", quality)
+    row = re.search(
+        r'<td data-label="Clinician">Dr-A</td><td data-label="Reviews">(\d+)</td>'
+        r'<td data-label="Overrides">(\d+)</td><td data-label="Rate">(\d+)%</td>',
+        quality,
+    )
     assert row is not None
     reviews, overrides, _rate = (int(x) for x in row.groups())
     assert reviews == 12 and overrides >= 1

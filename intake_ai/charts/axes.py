@@ -10,11 +10,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from babel.dates import format_date as babel_date
+from babel.dates import get_date_format
+
+from intake_ai.pages.formats import clinic_locale
+
 #: Plotly axis settings, passed to ``update_xaxes`` / ``update_yaxes``.
 Axis = dict[str, object]
 #: Either side of a lone session date.
 LONE_DATE_MARGIN = timedelta(days=3)
-DATE_FORMAT = "%-d %b %Y"
+
+
+def _day_first() -> bool:
+    """Whether the clinic's locale writes the day before the month (babel's medium date)."""
+    pattern = get_date_format("medium", locale=clinic_locale()).pattern
+    return pattern.find("d") < pattern.find("M")
+
+
+def _axis_formats() -> tuple[str, str]:
+    """plotly (d3) tick and hover formats in the order the pages write dates."""
+    if _day_first():
+        return "%-d %b<br>%Y", "%-d %b %Y"
+    return "%b %-d,<br>%Y", "%b %-d, %Y"
 
 
 def date_axis(moments: Iterable[datetime]) -> Axis:
@@ -27,19 +44,20 @@ def date_axis(moments: Iterable[datetime]) -> Axis:
         raise ValueError("a date axis needs at least one date")
     first, last = found[0], found[-1]
     margin = max(LONE_DATE_MARGIN, (last - first) / 20)
+    ticks, hover = _axis_formats()
     return {
         "type": "date",
         "range": [_iso(first - margin), _iso(last + margin)],
         # Day and month over the year: two short lines fit a phone without slanting.
-        "tickformat": "%-d %b<br>%Y",
-        "hoverformat": DATE_FORMAT,
+        "tickformat": ticks,
+        "hoverformat": hover,
         "nticks": 6,
     }
 
 
 def day(moment: datetime) -> str:
-    """A date as the charts write it: 7 Sep 2026."""
-    return moment.strftime(DATE_FORMAT)
+    """A date as every page writes it (the clinic's locale): Sep 7, 2026 in en_US."""
+    return babel_date(moment, format="medium", locale=clinic_locale())
 
 
 def _iso(moment: datetime) -> str:

@@ -8,6 +8,7 @@ so both sit on one scale, and its hover text gives the exact figure. Pure: no da
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import plotly.graph_objects as go
 
@@ -87,11 +88,13 @@ def time_trace(weeks: Sequence[ExportWeekPoint], scale: AnswerList) -> go.Scatte
     )
 
 
-def table_rows(weeks: Sequence[ExportWeekPoint], width: int) -> list[list[str]]:
-    """The export's weeks as rows of the client's trend table (days and time columns)."""
+def table_rows(weeks: Sequence[ExportWeekPoint], width: int) -> list[tuple[datetime, list[str]]]:
+    """The export's weeks as dated rows of the client's trend table (days and time columns)."""
     rows = []
     for w in weeks:
         time = f"about {w.minutes_per_day} min a day" if w.minutes_per_day is not None else ""
         row = [axes.day(w.when), f"{w.active_days} active days (from export)", time]
-        rows.append(row + [""] * (width - len(row) - 1) + [f"Week from the {w.provider} export"])
+        rows.append(
+            (w.when, row + [""] * (width - len(row) - 1) + [f"Week from the {w.provider} export"])
+        )
     return rows

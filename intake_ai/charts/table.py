@@ -24,7 +24,7 @@ def client_table(trends: ClientTrends) -> Table:
         "Clinician's band",
         "Purposes named",
     ]
-    rows = []
+    dated: list[tuple[datetime, list[str]]] = []
     for p in trends.sessions:
         purposes = sorted(
             f"{lists.PURPOSES.option(code).display} "
@@ -36,22 +36,39 @@ def client_table(trends: ClientTrends) -> Table:
             for when, code in trends.note_purposes
             if when == p.when
         )
-        rows.append(
-            [
-                axes.day(p.when),
-                lists.DAYS_PER_WEEK.option(p.days).display if p.days else "",
-                lists.TIME_PER_DAY.option(p.time).display if p.time else "",
-                f"{p.reliance:g}" if p.reliance is not None else "",
-                str(p.score) if p.score is not None else "",
-                (p.band or "").removeprefix("band-"),
-                (p.override_band or "").removeprefix("band-"),
-                ", ".join(purposes),
-            ]
+        dated.append(
+            (
+                p.when,
+                [
+                    axes.day(p.when),
+                    lists.DAYS_PER_WEEK.option(p.days).display if p.days else "",
+                    lists.TIME_PER_DAY.option(p.time).display if p.time else "",
+                    f"{p.reliance:g}" if p.reliance is not None else "",
+                    str(p.score) if p.score is not None else "",
+                    (p.band or "").removeprefix("band-"),
+                    (p.override_band or "").removeprefix("band-"),
+                    ", ".join(purposes),
+                ],
+            )
         )
     for flag in trends.flags:
-        rows.append(
-            [axes.day(flag.when), "", "", "", "", "", "", f"Flag: {flag_kind(flag.code).display}"]
+        dated.append(
+            (
+                flag.when,
+                [
+                    axes.day(flag.when),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"Flag: {flag_kind(flag.code).display}",
+                ],
+            )
         )
-    rows += exported.table_rows(trends.export_weeks, len(header))
-    rows.sort(key=lambda r: datetime.strptime(r[0], "%d %b %Y"))
-    return header, rows
+    dated += exported.table_rows(trends.export_weeks, len(header))
+    # By the moment itself (stable: a session's row before a flag of the same moment),
+    # ordered by calendar day as the rows are written.
+    dated.sort(key=lambda d: d[0].date())
+    return header, [row for _when, row in dated]

@@ -1,16 +1,24 @@
-"""Caseload, client registration, the client page and opening a session."""
+"""The worklist, client registration, the client page and opening a session."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+if TYPE_CHECKING:
+    from intake_ai.clients.timeline import ClientTimeline
+
 from intake_ai.auth.actors import current_actor
-from intake_ai.clients import service
+from intake_ai.clients import service, summary, worklist
 from intake_ai.clients.forms import ClientForm, SessionForm
 from intake_ai.errors import InvalidInput
+from intake_ai.pages.formats import clinic_locale, date_text
 from intake_ai.pages.guard import guard_pages
+from intake_ai.risk.trend import ARROW_WORDS
 from intake_ai.store.database import transaction, utcnow
+from intake_ai.supervision import feedback
 from intake_ai.timezones import from_local, local_now
 
 bp = Blueprint("intake_clients", __name__)
@@ -19,9 +27,10 @@ guard_pages(bp)
 
 @bp.route("/clients")
 def caseload() -> str:
+    """The clinician's home page: the worklist."""
     with transaction():
-        rows = service.caseload(current_actor())
-    return render_template("intake_ai/clients/caseload.html", rows=rows)
+        view = worklist.worklist(current_actor())
+    return render_template("intake_ai/clients/caseload.html", view=view, arrow_words=ARROW_WORDS)
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
@@ -68,6 +77,53 @@ def client_page(client_id: int) -> str:
         client_language=language,
         now=utcnow(),
     )
+
+
+@bp.route("/clients/<intake_id:client_id>/summary.txt")
+def summary_text(client_id: int) -> Response:
+    """The progress-note paragraph, as plain text (the copy button fetches it)."""
+    from intake_ai.clients.timeline import build_timeline
+
+    with transaction():
+        page = build_timeline(current_actor(), client_id, reading="summary for the EHR note")
+        text = summary.summary_text(summary.summary_facts(page, _last_session(page)))
+    return Response(text, mimetype="text/plain", headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/clients/<intake_id:client_id>/summary")
+def summary_page(client_id: int) -> str:
+    """A one-page printable summary, with the charts."""
+    from intake_ai.clients.timeline import build_timeline
+
+    with transaction():
+        page = build_timeline(current_actor(), client_id, reading="printable summary")
+        facts = summary.summary_facts(page, _last_session(page))
+    return render_template(
+        "intake_ai/clients/summary.html",
+        page=page,
+        facts=facts,
+        text=summary.summary_text(facts),
+        now=utcnow(),
+    )
+
+
+def _last_session(page: ClientTimeline) -> str | None:
+    held = [e.encounter.start for e in page.sessions if e.note or e.intake]
+    return date_text(max(held), clinic_locale()) if held else None
+
+
+@bp.route("/clients/<intake_id:client_id>/feedback", methods=["POST"])
+def leave_feedback(client_id: int) -> Response:
+    """A supervisor's feedback note for the clinician, back on the client page."""
+    try:
+        with transaction():
+            feedback.leave_note(current_actor(), client_id, request.form.get("feedback", ""))
+    except InvalidInput as error:
+        for message in error.errors.get("feedback", []):
+            flash(f"Feedback not saved: {message}")
+    else:
+        flash("Feedback saved for the clinician.")
+    return redirect(url_for(".client_page", client_id=client_id, _anchor="feedback"))
 
 
 @bp.route("/clients/<intake_id:client_id>/sessions", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,16 +10,9 @@ from sqlalchemy import func, select
 from intake_ai import access, audit, directory
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, NotFound
-from intake_ai.models import CareAssignment, Client, Encounter, EncounterKind, Role
+from intake_ai.models import Client, Encounter, EncounterKind, Role
 from intake_ai.pages.banner import show_banner_for
 from intake_ai.store.database import session
-
-
-@dataclass(frozen=True)
-class CaseloadRow:
-    client: Client
-    sessions: int
-    last_session: datetime | None
 
 
 def get_client(client_id: int) -> Client:
@@ -29,39 +22,17 @@ def get_client(client_id: int) -> Client:
     return client
 
 
-def caseload(actor: Actor) -> list[CaseloadRow]:
-    """The clinician's own clients, most recently seen first."""
-    if actor.role is not Role.CLINICIAN:
-        raise AccessDenied("The caseload page is for clinicians.")
-    stats = (
-        select(
-            Encounter.client_id,
-            func.count(Encounter.id).label("n"),
-            func.max(Encounter.start).label("last"),
-        )
-        .group_by(Encounter.client_id)
-        .subquery()
-    )
-    rows = (
-        session()
-        .execute(
-            select(Client, stats.c.n, stats.c.last)
-            .join(CareAssignment, CareAssignment.client_id == Client.id)
-            .outerjoin(stats, stats.c.client_id == Client.id)
-            .where(CareAssignment.clinician_id == actor.user.id)
-            .order_by(stats.c.last.desc().nulls_last(), Client.display_name)
-        )
-        .all()
-    )
-    audit.record("search-type", "Client", detail="caseload")
-    return [CaseloadRow(client, n or 0, last) for client, n, last in rows]
+def open_client(
+    actor: Actor, client_id: int, detail_of: Callable[[], str | None] | None = None
+) -> Client:
+    """The client, if this actor may see them; the view is audited either way.
 
-
-def open_client(actor: Actor, client_id: int) -> Client:
-    """The client, if this actor may see them; the view is audited either way."""
+    ``detail_of``: what else the page reads (asked once access is checked), for the record.
+    """
     client = get_client(client_id)
     access.require_view_client(actor, client_id)
-    audit.record("view", client.patient_ref, client_id=client_id)
+    detail = detail_of() if detail_of is not None else None
+    audit.record("view", client.patient_ref, client_id=client_id, detail=detail)
     show_banner_for(client_id)
     return client
 

@@ -29,13 +29,23 @@ from intake_ai.clients import service
 from intake_ai.forms.records import responses_of
 from intake_ai.forms.views import AnswerRow, describe
 from intake_ai.models import Client, ConsentState, Encounter, StoredResource, User
+from intake_ai.pages.formats import clinic_locale, iso_date_text
 from intake_ai.records.annotation import is_shared, user_annotations
 from intake_ai.records.service import Record
 from intake_ai.risk import reviews
-from intake_ai.risk.flag_views import FlagView, open_flag_views
+from intake_ai.risk.courses import EMPTY, course_of_client
+from intake_ai.risk.flag_views import (
+    AcknowledgedView,
+    FlagView,
+    acknowledged_flag_views,
+    open_flag_views,
+)
 from intake_ai.risk.service import indicator_id
+from intake_ai.risk.trend import Course
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
+from intake_ai.supervision import feedback
+from intake_ai.supervision.feedback import FeedbackView
 from intake_ai.usage_export.service import SavedExport, saved_exports
 
 #: The note fields shown on the client page; the rest is one click away.
@@ -130,6 +140,12 @@ class ClientTimeline:
     trends_nothing: str = NO_DATA
     #: The client's chatbot exports whose figures are saved.
     exports: list[SavedExport] = field(default_factory=list)
+    #: Score, band, arrow and rising reasons exactly as the caseload pages read them.
+    course: Course = EMPTY
+    acknowledged: list[AcknowledgedView] = field(default_factory=list)
+    #: Supervisors' feedback for the clinician (shown to them and the supervisors only).
+    feedback: list[FeedbackView] = field(default_factory=list)
+    may_give_feedback: bool = False
 
 
 def _names(refs: set[str]) -> dict[str, str]:
@@ -149,7 +165,7 @@ def _annotations(actor: Actor, resource: dict[str, Any], client_id: int) -> list
             n["id"],
             n["text"],
             names.get(n["authorReference"]["reference"], "unknown"),
-            n.get("time", "")[:10],
+            iso_date_text(n.get("time", ""), clinic_locale()),
             is_shared(n),
             n["authorReference"]["reference"] == me,
         )
@@ -225,10 +241,19 @@ def _panel_id(row: StoredResource) -> str:
     return derived_id(row.resource_id, SESSION_NOTE.panel_code)
 
 
-def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
+def build_timeline(actor: Actor, client_id: int, reading: str | None = None) -> ClientTimeline:
+    """The client page's content; ``reading`` names another view of it for the audit
+    record (the copied summary, the printed one)."""
     from intake_ai.intake.service import consent_id
 
-    client = service.open_client(actor, client_id)
+    read: list[FeedbackView] = []
+
+    def feedback_read() -> str | None:
+        read.extend(feedback.notes_for(actor, client_id))
+        details = [d for d in (reading, feedback.read_detail(read)) if d]
+        return "; ".join(details) or None
+
+    client = service.open_client(actor, client_id, feedback_read)
     consent_row = resource_store.current("Consent", consent_id(client_id))
     consent = ConsentView(
         client.consent_state, resource_store.load(consent_row) if consent_row else None
@@ -243,7 +268,11 @@ def build_timeline(actor: Actor, client_id: int) -> ClientTimeline:
         flags=open_flag_views(client_id, actor),
         indicator=indicator_view(actor, latest) if latest is not None else None,
         may_record=access.is_clinician_of_record(actor, client_id),
+        feedback=read,
+        may_give_feedback=access.is_supervisor(actor),
     )
+    page.course = course_of_client(client_id)
+    page.acknowledged = acknowledged_flag_views(client_id, actor)
     trends = client_trends(client_id)
     page.trends = client_charts(trends)
     page.trend_table = client_table(trends)

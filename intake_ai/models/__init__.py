@@ -6,6 +6,7 @@ from intake_ai.models.checkins import CheckIn, CheckInProposal, CheckInThrottle
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
+from intake_ai.models.feedback import FeedbackNote
 from intake_ai.models.languages import ClientLanguage
 from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
 from intake_ai.models.smart_clients import SmartClient, UsedAssertion
@@ -26,6 +27,7 @@ __all__ = [
     "Encounter",
     "EncounterKind",
     "ExportJob",
+    "FeedbackNote",
     "LoginSession",
     "LoginThrottle",
     "RecoveryCode",

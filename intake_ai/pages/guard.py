@@ -4,7 +4,6 @@ set for every module response in ``boundary/headers.py``."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -33,10 +32,9 @@ from intake_ai.boundary.scope import Area
 from intake_ai.errors import AccessDenied, Conflict, Gone, IntakeError, InvalidInput, NotFound
 from intake_ai.forms.definitions import publish_once
 from intake_ai.models import Role
-from intake_ai.pages import banner
+from intake_ai.pages import banner, formats
 from intake_ai.paths import TEMPLATES_DIR, static_dir
 from intake_ai.store.database import engine
-from intake_ai.timezones import to_local
 from intake_ai.untrusted import unreadable_field
 
 #: Static files and templates; no sign-in, since the login page needs its stylesheet too.
@@ -209,14 +207,8 @@ guard_pages(bp)
 guard_pages(assets, sign_in=False)
 
 
-@assets.app_template_filter("intake_datetime")
-def format_datetime(moment: datetime) -> str:
-    return to_local(moment).strftime("%-d %b %Y, %H:%M")
-
-
-@assets.app_template_filter("intake_date")
-def format_date(moment: datetime) -> str:
-    return to_local(moment).strftime("%-d %b %Y")
+for _name, _filter in formats.FILTERS.items():
+    assets.add_app_template_filter(_filter, _name)
 
 
 @bp.route("/")

@@ -52,6 +52,22 @@ def open_flags(client_id: int) -> list[dict[str, Any]]:
     return sorted(flags, key=lambda f: URGENCY_ORDER[_urgency(f)])
 
 
+def acknowledged_flags(client_id: int) -> list[dict[str, Any]]:
+    """Flags acknowledged (inactive, current version), most recently raised first."""
+    rows = session().scalars(
+        select(StoredResource)
+        .where(
+            StoredResource.resource_type == "Flag",
+            StoredResource.client_id == client_id,
+            StoredResource.is_current,
+            StoredResource.deleted.is_(False),
+            StoredResource.status == "inactive",
+        )
+        .order_by(StoredResource.effective.desc(), StoredResource.pk.desc())
+    )
+    return [resource_store.load(row) for row in rows]
+
+
 def _urgency(flag: dict[str, Any]) -> str:
     code = flag["code"]["coding"][0]["code"]
     return flag_kind(code).urgency

@@ -16,10 +16,10 @@ from intake_ai.models import (
     Encounter,
     StoredResource,
 )
+from intake_ai.pages.formats import clinic_locale, date_text
 from intake_ai.risk.rules import INTAKE_FORM, NOTE_FORM, AnswerSource, RiskResult, score_dependency
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
-from intake_ai.timezones import to_local
 
 INDICATOR_STATUSES = ("final", "amended")
 
@@ -75,7 +75,7 @@ def answer_sources(client_id: int) -> list[ClientRecord]:
         if form is None:
             continue
         definition = INTAKE if form == INTAKE_FORM else SESSION_NOTE
-        when = to_local(start).strftime("%-d %b %Y")
+        when = date_text(start, clinic_locale())
         label = f"{'intake' if form == INTAKE_FORM else 'session note'} of {when}"
         source = AnswerSource(
             row.reference, label, form, answers_of(definition, resource_store.load(row))

@@ -74,7 +74,7 @@ class Caseload:
         return column.in_(self.query)
 
 
-#: How many recent indicators per client the trend rules look at.
+#: How many recent indicators per client the trend rules look at (``risk/trend.py``).
 RECENT = 4
 
 

@@ -16,6 +16,7 @@ from intake_ai.charts.caseload import distribution_chart
 from intake_ai.errors import InvalidInput
 from intake_ai.pages.guard import guard_pages
 from intake_ai.pages.paging import page_of
+from intake_ai.risk.trend import ARROW_WORDS
 from intake_ai.store.database import transaction
 from intake_ai.supervision import service
 from intake_ai.supervision.queries import Period
@@ -36,18 +37,27 @@ def _filters() -> tuple[int | None, Period, dict[str, list[str]]]:
 
     if clinician and clinician_id is None:
         errors["clinician"] = ["Choose one of your supervisees."]
-    bounds: list[datetime | None] = []
+    days: list[date | None] = []
     for name in ("from", "to"):
         raw = request.args.get(name, "")
         try:
-            day = date.fromisoformat(raw) if raw else None
+            days.append(date.fromisoformat(raw) if raw else None)
         except ValueError:
             errors[name] = ["Give a date as YYYY-MM-DD."]
-            day = None
-        bounds.append(from_local(datetime.combine(day, time())) if day else None)
-    start, end = bounds
-    if end is not None:
-        end += timedelta(days=1)  # "to" includes that day
+            days.append(None)
+    first, last = days
+    if first is not None and last is not None and first > last:
+        errors["to"] = ["The end date is before the start date: give a range that runs forward."]
+        return clinician_id, Period(), errors
+    start = end = None
+    try:
+        start = from_local(datetime.combine(first, time())) if first else None
+        # "to" includes that day; the last day the calendar has is no bound at all.
+        if last is not None and last < date.max:
+            end = from_local(datetime.combine(last + timedelta(days=1), time()))
+    except OverflowError:
+        errors["from" if start is None and first else "to"] = ["Give a date between 1900 and 9999."]
+        return clinician_id, Period(), errors
     return clinician_id, Period(start, end), errors
 
 
@@ -98,5 +108,6 @@ def dashboard() -> tuple[str, int]:
         band_labels=BAND_LABELS,
         purpose_labels=PURPOSE_LABELS,
         errors=errors,
+        arrow_words=ARROW_WORDS,
         args=request.args,
     ), (400 if errors else 200)

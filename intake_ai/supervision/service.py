@@ -14,55 +14,24 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import Select, select
 
-from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, band_for, flag_kind
+from fhir_mappings.definitions.risk import BANDS, FLAG_KINDS, flag_kind
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, InvalidInput
 from intake_ai.models import CareAssignment, Client, Supervision, User
+from intake_ai.risk.courses import EMPTY, courses
+from intake_ai.risk.trend import BAND_ORDER, Score, rising_reasons, trend_arrow
 from intake_ai.store.database import session, utcnow
 from intake_ai.supervision import queries
 from intake_ai.supervision.queries import Period
 
 #: Aggregates hide any group smaller than this (clinical content, section 4).
 MIN_GROUP = 5
-BAND_ORDER = {band.code: index for index, band in enumerate(BANDS)}
 REVIEW_NOW = frozenset(k.code for k in FLAG_KINDS if k.urgency == "review-now")
 
-
-@dataclass(frozen=True)
-class Score:
-    when: datetime
-    score: int
-
-    @property
-    def band(self) -> str:
-        return band_for(self.score).code
-
-
-def trend_arrow(scores: Sequence[Score]) -> str:
-    """↑, ↓ or → comparing the latest score with the one before (newest first)."""
-    if len(scores) < 2:
-        return "new"
-    change = scores[0].score - scores[1].score
-    return "↑" if change > 0 else "↓" if change < 0 else "→"
-
-
-def rising_reasons(scores: Sequence[Score], window: timedelta = timedelta(days=30)) -> list[str]:
-    """Why a client counts as rising risk (newest score first); empty if they do not."""
-    if not scores:
-        return []
-    latest = scores[0]
-    reasons = []
-    if len(scores) >= 2 and BAND_ORDER[latest.band] > BAND_ORDER[scores[1].band]:
-        reasons.append(
-            f"band up: {scores[1].band.removeprefix('band-')} → {latest.band.removeprefix('band-')}"
-        )
-    recent = [s.score for s in scores[1:] if s.when >= latest.when - window]
-    if recent and latest.score - min(recent) >= 3:
-        reasons.append(f"score +{latest.score - min(recent)} within 30 days")
-    if len(scores) >= 2 and latest.band == scores[1].band == "band-high":
-        reasons.append("two high notes in a row")
-    return reasons
+# The trend and rising-risk rules live in risk/trend.py, shared with the client page and
+# the worklist; re-exported here for the dashboard's callers.
+__all__ = ["Score", "rising_reasons", "trend_arrow"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +79,8 @@ class CaseloadRow:
     last_note: datetime | None
     open_flags: int
     review_now: int
-    oldest_flag_days: int | None
+    #: How long the oldest open flag has waited.
+    oldest_flag_age: timedelta | None
     overridden: bool
     rising: list[str] = field(default_factory=list)
 
@@ -121,7 +91,7 @@ class QueuedFlag:
     pseudonym: str
     clinician: str
     display: str
-    hours: int
+    age: timedelta
 
 
 @dataclass
@@ -198,35 +168,30 @@ def dashboard(
         )
         .all()
     )
-    scores: dict[int, list[Score]] = {}
-    latest_ref: dict[int, str] = {}
-    for client_id, when, score, indicator_id in queries.recent_scores(caseload, period):
-        scores.setdefault(client_id, []).append(Score(when, score))
-        latest_ref.setdefault(client_id, f"Observation/{indicator_id}")
+    read = courses(caseload, period)
     reviews = queries.latest_reviews(caseload)
     notes = queries.last_note_dates(caseload, period)
     raised = queries.open_flags(caseload)
     flags = flag_counts(raised)
     rows = []
     for client_id, pseudonym, clinician in clients:
-        history = scores.get(client_id, [])
-        latest = history[0] if history else None
-        reviewed = reviews.get(latest_ref.get(client_id, ""))
+        course, latest_ref = read.get(client_id, (EMPTY, None))
+        reviewed = reviews.get(latest_ref or "")
         open_flags = flags.get(client_id)
         rows.append(
             CaseloadRow(
                 client_id=client_id,
                 pseudonym=pseudonym,
                 clinician=clinician,
-                score=latest.score if latest else None,
-                band=latest.band if latest else None,
-                arrow=trend_arrow(history),
+                score=course.score,
+                band=course.band,
+                arrow=course.arrow,
                 last_note=notes.get(client_id),
                 open_flags=open_flags.count if open_flags else 0,
                 review_now=open_flags.review_now if open_flags else 0,
-                oldest_flag_days=(now - open_flags.oldest).days if open_flags else None,
-                overridden=bool(latest and reviewed and reviewed != latest.band),
-                rising=rising_reasons(history),
+                oldest_flag_age=(now - open_flags.oldest) if open_flags else None,
+                overridden=bool(course.band and reviewed and reviewed != course.band),
+                rising=course.rising,
             )
         )
     rows.sort(key=_row_order)
@@ -238,7 +203,7 @@ def dashboard(
             by_id[flag.client_id].pseudonym,
             by_id[flag.client_id].clinician,
             flag_kind(flag.code).display,
-            int((now - flag.raised).total_seconds() // 3600),
+            now - flag.raised,
         )
         for flag in waiting(raised, now - timedelta(hours=hours))
         if flag.client_id in by_id

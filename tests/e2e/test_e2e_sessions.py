@@ -70,7 +70,7 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     # Session 1: more use than at intake.
     _open_session_and_note(page, "2026-10-06")
     assert "carried over from the last record" in page.locator("main").inner_text()
-    assert "from the intake of 29 Sep 2026" in page.locator("#carried-days-per-week").inner_text()
+    assert "from the intake of Sep 29, 2026" in page.locator("#carried-days-per-week").inner_text()
     page.locator("#q-days-per-week").get_by_label("5–6 days").check()
     page.locator("#q-time-per-day").get_by_label("2–4 hours").check()
     page.locator("#q-distress-unavailable").get_by_label("Mild").check()
@@ -100,11 +100,15 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     assert scores == sorted(scores) and scores[-1] >= scores[0] + 6, scores
     assert page.locator("#indicator .band").first.inner_text() in ("Moderate", "High")
 
+    # The banner points to the flags card; the flags themselves are listed once, there.
     banner = page.get_by_role("alert", name="Open flags")
-    assert "Review now: AI used during a crisis" in banner.inner_text()
+    assert "to review now" in banner.inner_text()
+    flags_card = page.locator("#flags")
+    assert "Review now: AI used during a crisis" in flags_card.inner_text()
+    assert "AI used during a crisis" not in banner.inner_text()
     page.screenshot(path=str(tmp_path / "client-with-flag.png"), full_page=True)
 
-    banner.get_by_role("link", name="Acknowledge").first.click()
+    flags_card.get_by_role("link", name="Acknowledge").first.click()
     page.get_by_role("button", name="Acknowledge").click()  # nothing filled in: refused
     assert "Write what was done or decided." in page.locator("main").inner_text()
     page.console_errors.clear()  # the browser logs that deliberate 400; nothing else may error
@@ -142,7 +146,7 @@ def test_three_sessions_raise_the_indicator_and_a_flag(
     page.goto(note_url)
     page.get_by_role("link", name="Mark entered in error").click()
     which = page.locator("#which-record").inner_text()
-    assert "Between-session AI use note" in which and "20 Oct 2026" in which
+    assert "Between-session AI use note" in which and "Oct 20, 2026" in which
     page.get_by_role("link", name="Cancel").click()
     assert page.url == note_url
     assert "status amended" in page.locator("main").inner_text()
