@@ -32,6 +32,10 @@ PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-partic
 SDC_OBSERVATION_EXTRACT = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 )
+#: SDC: the Observation.category of what an item (or the whole Questionnaire) extracts.
+SDC_OBSERVATION_EXTRACT_CATEGORY = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observation-extract-category"
+)
 QUESTIONNAIRE_HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"

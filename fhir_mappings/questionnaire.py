@@ -13,9 +13,11 @@ from fhir_mappings.codes import (
     MAX_VALUE,
     MIN_VALUE,
     SDC_OBSERVATION_EXTRACT,
+    SDC_OBSERVATION_EXTRACT_CATEGORY,
     coding,
 )
 from fhir_mappings.definitions.model import Condition, Definition, Item
+from fhir_mappings.extraction import PANEL_CATEGORY, item_category
 from fhir_mappings.terminology import PUBLISHER, valueset_url
 
 
@@ -94,6 +96,9 @@ def _item(item: Item) -> dict[str, Any]:
         extensions.append(_control("gtable"))
     if item.is_question and item.extract:
         extensions.append({"url": SDC_OBSERVATION_EXTRACT, "valueBoolean": True})
+        extensions.append(
+            {"url": SDC_OBSERVATION_EXTRACT_CATEGORY, "valueCodeableConcept": item_category(item)}
+        )
     if item.source:
         extensions.append({"url": EXT_ITEM_SOURCE, "valueCode": item.source})
     if extensions:
@@ -118,6 +123,10 @@ def build_questionnaire(definition: Definition) -> dict[str, Any]:
     return {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(definition),
+        # The panel's category (the items declare their own).
+        "extension": [
+            {"url": SDC_OBSERVATION_EXTRACT_CATEGORY, "valueCodeableConcept": PANEL_CATEGORY}
+        ],
         "url": questionnaire_url(definition),
         "version": definition.version,
         "name": definition.name,

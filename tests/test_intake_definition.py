@@ -168,8 +168,10 @@ def test_questionnaire_carries_canonical_url_version_and_extraction_flags() -> N
 
 #: Fingerprint of the intake's Questionnaire per version. If the test below fails, the
 #: questions changed: give the definition a new version (stored responses keep pointing at
-#: the version they answered), then record the new fingerprint here.
-FINGERPRINTS = {"1.0.0": "a5ec9f3906259c44", "1.1.0": "140e4e51dfa6b57b"}
+#: the version they answered), then record the new fingerprint here. (Recorded again,
+#: questions unchanged, when the Questionnaires came to declare the Observation category
+#: their answers were always extracted with: sdc-questionnaire-observation-extract-category.)
+FINGERPRINTS = {"1.0.0": "b400750a489d530c", "1.1.0": "acee5f758d7dfbb1"}
 
 
 def _fingerprint(definition: Definition) -> str:

@@ -16,6 +16,7 @@ from intake_ai.fhir_api import (
     export,
     history,
     observation_notes,
+    people_writes,
     service,
     writes,
 )
@@ -133,6 +134,35 @@ def create_response() -> Response:
 def update_response(resource_id: str) -> Response:
     with transaction():
         result = writes.update_response(resource_id)
+    return _answer(result)
+
+
+@bp.route("/Patient", methods=["POST"])
+def create_patient() -> Response:
+    with transaction():
+        result = people_writes.create_patient()
+    return _answer(result)
+
+
+@bp.route("/Patient", methods=["PUT"])
+def upsert_patient() -> Response:
+    """Conditional update: ``PUT Patient?identifier=system|value``."""
+    with transaction():
+        result = people_writes.upsert_patient(list(request.args.items(multi=True)))
+    return _answer(result)
+
+
+@bp.route("/Encounter", methods=["POST"])
+def create_encounter() -> Response:
+    with transaction():
+        result = people_writes.create_encounter()
+    return _answer(result)
+
+
+@bp.route(f"/Encounter/{_ID}", methods=["PUT"])
+def update_encounter(resource_id: str) -> Response:
+    with transaction():
+        result = people_writes.update_encounter(resource_id)
     return _answer(result)
 
 

@@ -102,8 +102,11 @@ class Stored:
     observations: int = 0
 
 
-def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
-    """Store an intake in one unit of work, behind the consent gate."""
+def submit(
+    actor: Actor, encounter_id: int, answers: Answers, posted: dict[str, Any] | None = None
+) -> Stored:
+    """Store an intake in one unit of work, behind the consent gate (``posted``: the
+    response as an EHR sent it, stored as sent)."""
     encounter, client = form_records.session_for_recording(actor, encounter_id)
     if existing_intake(client.id) is not None:
         raise InvalidInput(
@@ -120,7 +123,9 @@ def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
         form_records.discard_draft(encounter.id, FORM)
         return Stored(consent)
     response_id = resource_store.new_id()
-    ctx = form_records.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    ctx = form_records.contexts(
+        response_id, "completed", encounter, client, actor, utcnow(), posted=posted
+    )
     response, rows = form_records.store_new(INTAKE, answers, ctx, actor.user.id)
     research = answers.get("research-opt-in")
     consent = _store_consent(
@@ -145,6 +150,7 @@ def amend(
     answers: Answers,
     base_version: int,
     reason: str | None = None,
+    posted: dict[str, Any] | None = None,
 ) -> Stored:
     """Store changed answers as a new version (status amended), re-extracting Observations.
 
@@ -173,7 +179,9 @@ def amend(
         )
     stored = resource_store.load(row)
     previous = answers_of(definition_of(stored) or INTAKE, stored)
-    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow(), reason)
+    ctx = form_records.contexts(
+        response_id, "amended", encounter, client, actor, utcnow(), reason, posted
+    )
     response, rows = form_records.store_amendment(
         INTAKE, answers, ctx, actor.user.id, expected_version=base_version
     )

@@ -122,15 +122,19 @@ def submit(
     answers: Answers,
     review: ReviewChoice | None,
     annotation_text: str | None,
+    posted: dict[str, Any] | None = None,
 ) -> StoredResource:
-    """Store the note, its Observations, the indicator, flags, review and annotation at once."""
+    """Store the note, its Observations, the indicator, flags, review and annotation at once
+    (``posted``: the response as an EHR sent it, stored as sent)."""
     encounter, client = form_records.session_for_recording(actor, encounter_id)
     _require_consent(client)
     if note_for(encounter_id) is not None:
         raise InvalidInput({"form": ["This session already has a note: open it to edit it."]})
     _validate_review(review)
     response_id = resource_store.new_id()
-    ctx = form_records.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    ctx = form_records.contexts(
+        response_id, "completed", encounter, client, actor, utcnow(), posted=posted
+    )
     response, rows = form_records.store_new(SESSION_NOTE, answers, ctx, actor.user.id)
     risk.after_answers(actor, client, encounter, response)
     if review is not None:
@@ -156,6 +160,7 @@ def amend(
     answers: Answers,
     base_version: int,
     reason: str | None = None,
+    posted: dict[str, Any] | None = None,
 ) -> StoredResource:
     """A new version of the note (``reason``: why, stored with it), rescored."""
     row = resource_store.require_current("QuestionnaireResponse", response_id)
@@ -169,7 +174,9 @@ def amend(
             "Someone saved this note after you opened it. Reload it to see their "
             "changes, then make yours again."
         )
-    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow(), reason)
+    ctx = form_records.contexts(
+        response_id, "amended", encounter, client, actor, utcnow(), reason, posted
+    )
     response, _rows = form_records.store_amendment(
         SESSION_NOTE, answers, ctx, actor.user.id, expected_version=base_version
     )
