@@ -42,6 +42,7 @@ LOCAL_OPERATIONS = {
     "login": "Sign in",
     "logout": "Sign out",
     "validate": "Validate a resource",
+    "extract": "Extract a response's records (nothing stored)",
     # Written by the request-level safeguard for requests that recorded nothing themselves.
     "request": "Request that touched no record itself",
     "submit": "Submission that changed no record itself",

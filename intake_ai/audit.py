@@ -58,6 +58,7 @@ ACTIONS = {
     "login": "E",
     "logout": "E",
     "validate": "E",
+    "extract": "E",
     # What ``complete_trail`` records for a request that wrote no entry of its own.
     "request": "R",
     "submit": "E",

@@ -14,6 +14,7 @@ from intake_ai.fhir_api import (
     audit_events,
     errors,
     export,
+    extract_operation,
     history,
     observation_notes,
     people_writes,
@@ -128,6 +129,13 @@ def create_response() -> Response:
     with transaction():
         result = writes.create_response()
     return _answer(result)
+
+
+@bp.route("/QuestionnaireResponse/$extract", methods=["POST"])
+def extract() -> Response:
+    """SDC $extract: what a POST of the response would store, stored nowhere (the
+    operation rolls its own work back and commits only its audit entry)."""
+    return _answer(extract_operation.extract())
 
 
 @bp.route(f"/QuestionnaireResponse/{_ID}", methods=["PUT"])

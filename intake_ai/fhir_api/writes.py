@@ -204,6 +204,11 @@ def create_response() -> Answer:
     actor = current_actor()
     require_scope(actor, "QuestionnaireResponse", "write")
     resource = parse_body("QuestionnaireResponse")
+    return create_from(actor, resource, request.headers.get("If-None-Exist"))
+
+
+def create_from(actor: Actor, resource: dict[str, Any], criteria: str | None) -> Answer:
+    """Create a response from a posted one (what POST and ``$extract`` share)."""
     resource.pop("id", None)  # the server names what it creates
     check_structure(resource)
     if resource.get("status") != "completed":
@@ -219,7 +224,6 @@ def create_response() -> Answer:
         )
     definition = _definition(resource)
     _require_recorder(actor, definition)
-    criteria = request.headers.get("If-None-Exist")
     if criteria:
         matches = _conditional_match(actor, criteria)
         if len(matches) > 1:
