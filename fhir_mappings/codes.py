@@ -29,6 +29,7 @@ AUDIT_EVENT_SUBTYPE = "http://hl7.org/fhir/restful-interaction"
 AUDIT_ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
 SECURITY_SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
 PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 SDC_OBSERVATION_EXTRACT = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 )
@@ -65,6 +66,7 @@ SERVED_RESOURCE_TYPES = (
     "CodeSystem",
     "ValueSet",
     "AuditEvent",
+    "Provenance",
 )
 
 #: Definitional resources: no subject, readable by any authenticated API client.

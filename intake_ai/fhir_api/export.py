@@ -30,7 +30,15 @@ from intake_ai.store.database import engine, session, utcnow
 #: What a system-level export covers (the audit trail has its own API).
 SYSTEM_TYPES = tuple(t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent")
 #: The Patient compartment: what a patient-level export covers.
-PATIENT_TYPES = ("Patient", "Encounter", "QuestionnaireResponse", "Observation", "Consent", "Flag")
+PATIENT_TYPES = (
+    "Patient",
+    "Encounter",
+    "QuestionnaireResponse",
+    "Observation",
+    "Consent",
+    "Flag",
+    "Provenance",
+)
 OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 KICK_OFF_PARAMETERS = frozenset({"_type", "_since", "_outputFormat"})
 STREAM_BATCH = 1000

@@ -166,8 +166,14 @@ def _token(name: str, raw: str) -> tuple[str | None, str | None]:
     return (system or ""), (code or None)
 
 
-def _reference(param: SearchParam, raw: str) -> int:
-    target = param.target or ""
+def _reference(param: SearchParam, raw: str) -> int | str:
+    if param.target is None:
+        # A reference to any type (Provenance.target): Type/id, as the index keeps it.
+        kind, _, local = raw.partition("/")
+        if not kind[:1].isupper() or not local or "/" in local or len(raw) > 160:
+            raise SearchError(param.name, f"{param.name}: expected Type/<id> (got '{raw}')")
+        return raw
+    target = param.target
     local = raw.removeprefix(f"{target}/") if "/" in raw else raw
     number = row_id(local)
     if number is None:

@@ -12,12 +12,23 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, not_, or_, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    not_,
+    or_,
+    select,
+    tuple_,
+)
 
 from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.fhir_api.search_params import CORRECTABLE, SearchParam
 from intake_ai.fhir_api.search_query import Condition, Cursor, Search
-from intake_ai.models import StoredResource
+from intake_ai.models import ProvenanceTarget, StoredResource
 from intake_ai.models.store import current_version
 
 
@@ -135,6 +146,13 @@ def _condition_clause(condition: Condition) -> ColumnElement[bool]:
             exact, versioned = value
             options.append(
                 or_(column == _bind(column, exact), column.startswith(_bind(column, versioned)))
+            )
+        elif param.columns == ("target",):  # Provenance.target: its own index table
+            target = ProvenanceTarget.target
+            options.append(
+                StoredResource.pk.in_(
+                    select(ProvenanceTarget.resource_pk).where(target == _bind(target, value))
+                )
             )
         else:  # a reference, or a URI that names its version
             column = _column(param.columns[0])

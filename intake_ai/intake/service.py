@@ -20,6 +20,7 @@ from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, Conflict, InvalidInput
 from intake_ai.forms import records as form_records
 from intake_ai.models import Client, ConsentState, Encounter, StoredResource, Supervision
+from intake_ai.records.provenance import with_provenance
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, utcnow
 
@@ -102,6 +103,7 @@ class Stored:
     observations: int = 0
 
 
+@with_provenance("create")
 def submit(
     actor: Actor, encounter_id: int, answers: Answers, posted: dict[str, Any] | None = None
 ) -> Stored:
@@ -144,6 +146,7 @@ def submit(
     return Stored(consent, response, len(rows))
 
 
+@with_provenance("update")
 def amend(
     actor: Actor,
     response_id: str,
@@ -214,6 +217,7 @@ def save_draft(actor: Actor, encounter_id: int, data: dict[str, Any]) -> None:
     form_records.save_draft(actor, encounter, client, FORM, data, agreed)
 
 
+@with_provenance("update")
 def record_consent_declined(actor: Actor, client_id: int) -> None:
     """The "discuss first" ended with the client declining: the Consent becomes rejected.
 

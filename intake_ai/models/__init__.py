@@ -5,6 +5,7 @@ from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encou
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
 from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
+from intake_ai.models.provenance import ProvenanceTarget
 from intake_ai.models.smart_clients import SmartClient, UsedAssertion
 from intake_ai.models.store import StoredResource
 from intake_ai.models.users import ApiToken, Role, Supervision, User
@@ -21,6 +22,7 @@ __all__ = [
     "ExportJob",
     "LoginSession",
     "LoginThrottle",
+    "ProvenanceTarget",
     "RecoveryCode",
     "Role",
     "SecondFactor",

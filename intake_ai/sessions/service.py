@@ -18,6 +18,7 @@ from intake_ai.forms.schema import load_answers
 from intake_ai.forms.views import answer_text
 from intake_ai.models import Client, ConsentState, StoredResource
 from intake_ai.records import annotation
+from intake_ai.records.provenance import with_provenance
 from intake_ai.risk import reviews
 from intake_ai.risk import service as risk
 from intake_ai.risk.flags import FlagTrigger, flags_from
@@ -116,6 +117,7 @@ def _validate_review(choice: ReviewChoice | None) -> None:
         raise InvalidInput(errors)
 
 
+@with_provenance("create")
 def submit(
     actor: Actor,
     encounter_id: int,
@@ -154,6 +156,7 @@ def submit(
     return response
 
 
+@with_provenance("update")
 def amend(
     actor: Actor,
     response_id: str,
