@@ -195,3 +195,14 @@ def test_the_indicator_names_every_record_it_evaluated(app, client, world) -> No
     # The scored note first, then every earlier record the rules read, scoring or not.
     assert derived[0] == note
     assert set(derived) == responses
+
+
+def test_target_searches_by_type_and_id_or_by_id_alone(app, client, world) -> None:
+    rows = current_rows(app, world.second)
+    [response] = [r for r in rows.values() if r.resource_type == "QuestionnaireResponse"]
+    typed = provenances(client, world.integrator, f"target={response.reference}")
+    bare = provenances(client, world.integrator, f"target={response.resource_id}")
+    assert [p["id"] for p in typed] == [p["id"] for p in bare] and typed
+    assert provenances(client, world.integrator, f"target=Flag/{response.resource_id}") == []
+    refused = client.get("/fhir/Provenance?target=Observation/a/b", headers=world.integrator)
+    assert refused.status_code == 400

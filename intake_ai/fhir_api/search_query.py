@@ -168,10 +168,11 @@ def _token(name: str, raw: str) -> tuple[str | None, str | None]:
 
 def _reference(param: SearchParam, raw: str) -> int | str:
     if param.target is None:
-        # A reference to any type (Provenance.target): Type/id, as the index keeps it.
-        kind, _, local = raw.partition("/")
-        if not kind[:1].isupper() or not local or "/" in local or len(raw) > 160:
-            raise SearchError(param.name, f"{param.name}: expected Type/<id> (got '{raw}')")
+        # A reference to any type (Provenance.target): Type/id, or an id of any type.
+        kind, slash, local = raw.rpartition("/")
+        well_formed = all(c.isalnum() or c in "-." for c in local) and len(raw) <= 160
+        if not local or not well_formed or (slash and (not kind[:1].isupper() or "/" in kind)):
+            raise SearchError(param.name, f"{param.name}: expected Type/<id> or <id> (got '{raw}')")
         return raw
     target = param.target
     local = raw.removeprefix(f"{target}/") if "/" in raw else raw

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     false,
+    literal,
     not_,
     or_,
     select,
@@ -148,12 +149,11 @@ def _condition_clause(condition: Condition) -> ColumnElement[bool]:
                 or_(column == _bind(column, exact), column.startswith(_bind(column, versioned)))
             )
         elif param.columns == ("target",):  # Provenance.target: its own index table
-            target = ProvenanceTarget.target
-            options.append(
-                StoredResource.pk.in_(
-                    select(ProvenanceTarget.resource_pk).where(target == _bind(target, value))
-                )
-            )
+            target, given = ProvenanceTarget.target, _bind(ProvenanceTarget.target, value)
+            # Type/id names one record; a bare id, that id of any type (the same statement
+            # serves both: whether the value names its type is not part of the shape).
+            named = or_(target == given, target.endswith(literal("/") + given))
+            options.append(StoredResource.pk.in_(select(ProvenanceTarget.resource_pk).where(named)))
         else:  # a reference, or a URI that names its version
             column = _column(param.columns[0])
             options.append(column == _bind(column, value))
