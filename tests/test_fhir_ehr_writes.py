@@ -118,6 +118,24 @@ def test_the_clinicians_own_token_sees_the_patient_it_wrote_once_consent_exists(
         agreed = session().get(Client, world.agreed)
         assert agreed is not None
         identifier = agreed.ehr_patient_id
+    # Nor take over another clinician's client by naming itself on their Patient.
+    with app.app_context():
+        theirs = session().get(Client, world.other)
+        assert theirs is not None
+        their_identifier = theirs.ehr_patient_id
+    takeover = send(
+        client,
+        "PUT",
+        f"/fhir/Patient?identifier={their_identifier}",
+        own,
+        patient(app, their_identifier, dr_a),
+    )
+    assert takeover.status_code == 403
+    with app.app_context():
+        assigned = session().scalars(
+            select(CareAssignment.clinician_id).where(CareAssignment.client_id == world.other)
+        )
+        assert list(assigned) == [dr_b]
     shown = send(
         client, "PUT", f"/fhir/Patient?identifier={identifier}", own, patient(app, identifier, dr_a)
     )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
 from fhir_mappings.posted_people import read_encounter, read_patient
-from intake_ai import audit, directory
+from intake_ai import access, audit, directory
 from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.errors import NotFound
 from intake_ai.fhir_api.bodies import check_structure, parse_body, prefer_return
@@ -114,6 +114,13 @@ def _create(actor: Actor, facts: Any, clinicians: list[User]) -> Answer:
 
 
 def _update(actor: Actor, client: Client, facts: Any, clinicians: list[User]) -> Answer:
+    if actor.role is Role.CLINICIAN and not access.is_clinician_of_record(actor, client.id):
+        # Naming oneself on someone else's client would hand over their care and records.
+        raise FhirError(
+            403,
+            "A clinician's token changes the clinicians of record of its own clients only.",
+            code="forbidden",
+        )
     client.display_name = facts.display_name
     row = directory.set_clinicians_of_record(client, clinicians)
     audit.record("update", row.reference, client_id=client.id, detail="clinicians of record")
