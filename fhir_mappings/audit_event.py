@@ -51,6 +51,7 @@ LOCAL_OPERATIONS = {
     "open-checkin": "Open a check-in link",
     "send-checkin": "Send a check-in",
     "set-language": "Set a client's language",
+    "extract": "Extract a response's records (nothing stored)",
     # Written by the request-level safeguard for requests that recorded nothing themselves.
     "request": "Request that touched no record itself",
     "submit": "Submission that changed no record itself",

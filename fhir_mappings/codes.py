@@ -29,11 +29,16 @@ AUDIT_EVENT_SUBTYPE = "http://hl7.org/fhir/restful-interaction"
 AUDIT_ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
 SECURITY_SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
 PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 SDC_OBSERVATION_EXTRACT = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 )
 SDC_PREFERRED_TERMINOLOGY_SERVER = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-preferredTerminologyServer"
+)
+#: SDC: the Observation.category of what an item (or the whole Questionnaire) extracts.
+SDC_OBSERVATION_EXTRACT_CATEGORY = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observation-extract-category"
 )
 QUESTIONNAIRE_HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
@@ -70,6 +75,7 @@ SERVED_RESOURCE_TYPES = (
     "ValueSet",
     "StructureDefinition",
     "AuditEvent",
+    "Provenance",
 )
 
 #: Resource types served but never stored: built on read from the directory (a Group is

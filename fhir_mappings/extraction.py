@@ -1,10 +1,13 @@
 """SDC observation-based extraction: one Observation per extractable answer, plus a panel.
 
-Client-reported answers are ``survey`` Observations performed by the client; clinician
-judgments are ``social-history`` Observations performed by the clinician. Every
-Observation is ``derivedFrom`` its QuestionnaireResponse; the panel lists them in ``hasMember``.
-Observation ids are derived from the response id and the answer, so re-extracting an
-amended response updates the same Observations.
+As SDC extracts them: ``effective`` is the response's ``authored`` (for a response recorded
+in the pages, whose ``authored`` is the save time, the session's start), ``issued`` when
+stored, ``performer`` the response's author, ``subject`` and ``encounter`` the response's,
+``derivedFrom`` the response, ``code`` the item's code and ``category`` what the
+Questionnaire declares (``item_category``: client-reported answers are ``survey``,
+clinician judgments ``social-history``; the panel the Questionnaire's own, ``survey``).
+The panel lists the answers in ``hasMember``. Observation ids are derived from the response
+id and the answer, so re-extracting an amended response updates the same Observations.
 """
 
 from __future__ import annotations
@@ -38,9 +41,19 @@ class ExtractionContext:
     response_id: str
     subject: str  # "Patient/1"
     encounter: str | None
-    effective: str  # FHIR dateTime of the session
-    clinician: str  # "Practitioner/3"
+    effective: str  # FHIR dateTime: the response's authored (the session's, from the pages)
+    clinician: str  # "Practitioner/3": the response's author
     status: str = "final"
+    issued: str | None = None  # FHIR instant of the store
+
+
+#: The category the Questionnaire declares for its panel (and for any item without one).
+PANEL_CATEGORY = CATEGORY_SURVEY
+
+
+def item_category(item: Item) -> dict[str, Any]:
+    """The category an item's Observations carry, as its Questionnaire item declares it."""
+    return CATEGORY_SOCIAL_HISTORY if item.source == "clinician" else CATEGORY_SURVEY
 
 
 def _code(item: Item) -> dict[str, Any]:
@@ -62,27 +75,30 @@ def _value(item: Item, value: Any) -> dict[str, Any]:
     return {"valueString": str(value)}
 
 
-def _base(item: Item, context: ExtractionContext, observation_id: str) -> dict[str, Any]:
-    clinician_judgment = item.source == "clinician"
-    performers = []
-    if item.source in ("client", "both"):
-        performers.append({"reference": context.subject})
-    if item.source in ("clinician", "both"):
-        performers.append({"reference": context.clinician})
+def _base(
+    code: dict[str, Any], category: dict[str, Any], context: ExtractionContext, observation_id: str
+) -> dict[str, Any]:
     observation: dict[str, Any] = {
         "resourceType": "Observation",
         "id": observation_id,
         "status": context.status,
-        "category": [CATEGORY_SOCIAL_HISTORY if clinician_judgment else CATEGORY_SURVEY],
-        "code": _code(item),
+        "category": [category],
+        "code": code,
         "subject": {"reference": context.subject},
-        "effectiveDateTime": context.effective,
     }
     if context.encounter:
         observation["encounter"] = {"reference": context.encounter}
-    if performers:
-        observation["performer"] = performers
+    observation["effectiveDateTime"] = context.effective
+    if context.issued:
+        observation["issued"] = context.issued
+    # Who reported an answer (client or clinician) is the item's item-source extension in
+    # the Questionnaire; the Observation's performer is the response's author, as SDC has it.
+    observation["performer"] = [{"reference": context.clinician}]
     return observation
+
+
+def _item_base(item: Item, context: ExtractionContext, observation_id: str) -> dict[str, Any]:
+    return _base(_code(item), item_category(item), context, observation_id)
 
 
 def _extractable(definition: Definition, answers: Answers) -> Iterable[Item]:
@@ -102,7 +118,7 @@ def extract_observations(
     for item in _extractable(definition, answers):
         answer = answers[item.link_id]
         if answer.declined:
-            observation = _base(item, context, derived_id(context.response_id, item.link_id))
+            observation = _item_base(item, context, derived_id(context.response_id, item.link_id))
             observation["dataAbsentReason"] = {"coding": [DECLINED], "text": "Asked, declined"}
             observation["derivedFrom"] = [source]
             observations.append(observation)
@@ -111,32 +127,24 @@ def extract_observations(
             continue  # a grid's answers are its rows, extracted one by one
         for value in answer.values:
             parts = [context.response_id, item.link_id] + ([str(value)] if item.repeats else [])
-            observation = _base(item, context, derived_id(*parts))
+            observation = _item_base(item, context, derived_id(*parts))
             observation.update(_value(item, value))
             observation["derivedFrom"] = [source]
             observations.append(observation)
-    panel: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": derived_id(context.response_id, definition.panel_code),
-        "status": context.status,
-        "category": [CATEGORY_SURVEY],
-        "code": {
-            "coding": [coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display)],
-            "text": definition.panel_display,
-        },
-        "subject": {"reference": context.subject},
-        "effectiveDateTime": context.effective,
-        "performer": [{"reference": context.clinician}],
-        "derivedFrom": [source],
+    panel_code = {
+        "coding": [coding(LOCAL_SYSTEM, definition.panel_code, definition.panel_display)],
+        "text": definition.panel_display,
     }
-    if context.encounter:
-        panel["encounter"] = {"reference": context.encounter}
+    panel = _base(
+        panel_code, PANEL_CATEGORY, context, derived_id(context.response_id, definition.panel_code)
+    )
+    panel["derivedFrom"] = [source]
     if observations:
         panel["hasMember"] = [{"reference": f"Observation/{o['id']}"} for o in observations]
     return [*observations, panel]
 
 
-_VOLATILE = ("meta", "status", "note", "hasMember", "text")
+_VOLATILE = ("meta", "status", "note", "hasMember", "text", "issued")
 
 
 def _clinical_content(resource: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,15 +14,28 @@ from fhir_mappings.concepts import ENCOUNTER_TYPES
 from fhir_mappings.datetimes import fhir_datetime
 
 PRACTITIONER_IDENTIFIER_SYSTEM = "urn:intake-ai:username"
+#: Where a host EHR's own encounter id is kept (Encounter.identifier.system).
+HOST_ENCOUNTER_SYSTEM = "urn:intake-ai:host-encounter-id"
 
 
-def patient_resource(client_id: int, ehr_patient_id: str, identifier_system: str) -> dict[str, Any]:
-    return {
+def patient_resource(
+    client_id: int,
+    ehr_patient_id: str,
+    identifier_system: str,
+    clinicians: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    """``clinicians``: the clinicians of record, as ``generalPractitioner``."""
+    resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(client_id),
         "identifier": [{"system": identifier_system, "value": ehr_patient_id}],
         "active": True,
     }
+    if clinicians:
+        resource["generalPractitioner"] = [
+            {"reference": f"Practitioner/{clinician}"} for clinician in clinicians
+        ]
+    return resource
 
 
 def practitioner_resource(
@@ -62,7 +75,5 @@ def encounter_resource(
         "period": {"start": fhir_datetime(start)},
     }
     if ehr_encounter_id:
-        resource["identifier"] = [
-            {"system": "urn:intake-ai:host-encounter-id", "value": ehr_encounter_id}
-        ]
+        resource["identifier"] = [{"system": HOST_ENCOUNTER_SYSTEM, "value": ehr_encounter_id}]
     return resource

@@ -13,11 +13,13 @@ from fhir_mappings.codes import (
     MAX_VALUE,
     MIN_VALUE,
     SDC_OBSERVATION_EXTRACT,
+    SDC_OBSERVATION_EXTRACT_CATEGORY,
     SDC_PREFERRED_TERMINOLOGY_SERVER,
     coding,
     translated,
 )
 from fhir_mappings.definitions.model import Condition, Definition, Item
+from fhir_mappings.extraction import PANEL_CATEGORY, item_category
 from fhir_mappings.terminology import PUBLISHER, valueset_url
 
 
@@ -115,6 +117,9 @@ def _item(item: Item, terminology_server: str | None) -> dict[str, Any]:
         extensions.append(_control("table"))
     if item.is_question and item.extract:
         extensions.append({"url": SDC_OBSERVATION_EXTRACT, "valueBoolean": True})
+        extensions.append(
+            {"url": SDC_OBSERVATION_EXTRACT_CATEGORY, "valueCodeableConcept": item_category(item)}
+        )
     if item.source:
         extensions.append({"url": EXT_ITEM_SOURCE, "valueCode": item.source})
     if extensions:
@@ -151,15 +156,15 @@ def build_questionnaire(
     e.g. the module's own API) each choice names its published ValueSet (``answerValueSet``)
     and the Questionnaire names that server as SDC's ``preferredTerminologyServer``.
     """
-    extensions = (
-        [{"url": SDC_PREFERRED_TERMINOLOGY_SERVER, "valueUrl": terminology_server}]
-        if terminology_server is not None
-        else []
-    )
-    questionnaire: dict[str, Any] = {
+    # The panel's category (the items declare their own).
+    extensions = [{"url": SDC_OBSERVATION_EXTRACT_CATEGORY, "valueCodeableConcept": PANEL_CATEGORY}]
+    if terminology_server is not None:
+        extensions.append({"url": SDC_PREFERRED_TERMINOLOGY_SERVER, "valueUrl": terminology_server})
+    return {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(definition),
         "language": "en",
+        "extension": extensions,
         "url": questionnaire_url(definition),
         "version": definition.version,
         "name": definition.name,
@@ -188,6 +193,3 @@ def build_questionnaire(
             *(_item(item, terminology_server) for item in definition.items),
         ],
     }
-    if extensions:
-        questionnaire = {"resourceType": "Questionnaire", "extension": extensions, **questionnaire}
-    return questionnaire

@@ -124,7 +124,7 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
         effective = (resource.get("period") or {}).get("start")
         code_system, code = _first_coding((resource.get("type") or [None])[0])
         client_id = _local_id(resource.get("subject"), "Patient")
-    elif kind == "AuditEvent":
+    elif kind in ("AuditEvent", "Provenance"):
         effective = resource.get("recorded")
 
     return IndexEntry(

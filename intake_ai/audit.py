@@ -67,6 +67,7 @@ ACTIONS = {
     "open-checkin": "R",
     "send-checkin": "C",
     "set-language": "U",
+    "extract": "E",
     # What ``complete_trail`` records for a request that wrote no entry of its own.
     "request": "R",
     "submit": "E",

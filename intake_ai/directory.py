@@ -21,6 +21,7 @@ from intake_ai.models import (
     Encounter,
     EncounterKind,
     Role,
+    StoredResource,
     Supervision,
     User,
 )
@@ -103,10 +104,45 @@ def create_client(
     db.add(client)
     db.flush()
     db.add(CareAssignment(clinician_id=clinician.id, client_id=client.id))
-    system = current_app.config["INTAKE_AI_PATIENT_IDENTIFIER_SYSTEM"]
-    resource_store.save(patient_resource(client.id, ehr_patient_id, system))
     db.flush()
+    save_patient(client)
     return client
+
+
+def save_patient(client: Client) -> StoredResource:
+    """The client's Patient, its clinicians of record as ``generalPractitioner``."""
+    system = current_app.config["INTAKE_AI_PATIENT_IDENTIFIER_SYSTEM"]
+    clinicians = tuple(sorted(user.id for user in clinicians_of_record(client.id)))
+    resource = patient_resource(client.id, client.ehr_patient_id, system, clinicians)
+    previous = resource_store.current("Patient", str(client.id))
+    if previous is not None and previous.content is not None:
+        stored = resource_store.load(previous)
+        stored.pop("meta", None)
+        if stored == resource:
+            return previous  # nothing changed: no new version
+    return resource_store.save(resource)
+
+
+def set_clinicians_of_record(client: Client, clinicians: list[User]) -> StoredResource:
+    """Who treats the client from now on (the EHR's ``generalPractitioner``): care
+    assignments added and removed to match, the Patient saved with them."""
+    for user in clinicians:
+        if user.role is not Role.CLINICIAN:
+            raise InvalidInput({"clinician": [f"{user.username} is not a clinician"]})
+    if not clinicians:
+        raise InvalidInput({"clinician": ["a client needs a clinician of record"]})
+    db = session()
+    wanted = {user.id for user in clinicians}
+    for assignment in db.scalars(
+        select(CareAssignment).where(CareAssignment.client_id == client.id)
+    ).all():
+        if assignment.clinician_id not in wanted:
+            db.delete(assignment)
+        wanted.discard(assignment.clinician_id)
+    for clinician_id in sorted(wanted):
+        db.add(CareAssignment(clinician_id=clinician_id, client_id=client.id))
+    db.flush()
+    return save_patient(client)
 
 
 def create_encounter(
@@ -116,6 +152,7 @@ def create_encounter(
     kind: EncounterKind,
     ehr_encounter_id: str | None = None,
 ) -> Encounter:
+    """A session of the client with this clinician, and its Encounter resource."""
     encounter = Encounter(
         client_id=client.id,
         clinician_id=clinician.id,
@@ -125,13 +162,22 @@ def create_encounter(
     )
     session().add(encounter)
     session().flush()
-    resource_store.save(
-        encounter_resource(
-            encounter.id, client.id, clinician.id, start, kind.value, ehr_encounter_id
-        ),
-        author_id=clinician.id,
-    )
+    save_encounter(encounter)
     return encounter
+
+
+def save_encounter(encounter: Encounter) -> StoredResource:
+    return resource_store.save(
+        encounter_resource(
+            encounter.id,
+            encounter.client_id,
+            encounter.clinician_id,
+            encounter.start,
+            encounter.kind.value,
+            encounter.ehr_encounter_id,
+        ),
+        author_id=encounter.clinician_id,
+    )
 
 
 def clinicians_of_record(client_id: int) -> list[User]:

@@ -4,11 +4,13 @@ pages or with their own token, records or changes it; an integrator's token neve
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from fhir_mappings.datetimes import fhir_datetime
 from fhir_mappings.definitions import INTAKE
 from fhir_mappings.response import ResponseContext, build_response
 from intake_ai.forms.schema import load_answers
@@ -51,6 +53,8 @@ def intake_resource(
         ),
     )
     resource.pop("id")
+    # The sessions of these tests start now: the answers are authored on their day.
+    resource["authored"] = fhir_datetime(datetime.now(UTC))
     return resource
 
 

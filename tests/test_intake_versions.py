@@ -184,6 +184,7 @@ def test_api_creates_keep_their_consent_behaviour_for_either_version(app, client
             ],
         }
         created = client.post("/fhir/QuestionnaireResponse", data=json.dumps(body), headers=headers)
-        assert created.status_code == 201, created.json
-        assert created.json["resourceType"] == "Consent"
-        assert created.json["status"] == "proposed"
+        # "Discuss first" stores only the Consent, and says so in an OperationOutcome.
+        assert created.status_code == 200, created.json
+        assert created.json["resourceType"] == "OperationOutcome"
+        assert "'proposed'" in created.json["issue"][0]["diagnostics"]

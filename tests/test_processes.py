@@ -15,11 +15,13 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from fhir_mappings.datetimes import fhir_datetime
 from fhir_mappings.definitions import INTAKE
 from fhir_mappings.extraction import ExtractionContext, extract_observations
 from fhir_mappings.response import ResponseContext, build_response
@@ -99,6 +101,8 @@ def intake_body(client_id: int, encounter_id: int, author_id: int) -> bytes:
         ),
     )
     resource.pop("id")
+    # The sessions of these tests start now: the answers are authored on their day.
+    resource["authored"] = fhir_datetime(datetime.now(UTC))
     return json.dumps(resource).encode()
 
 

@@ -186,8 +186,12 @@ def test_any_query_parses_to_a_search_or_a_search_error(
     known = {p.name for p in PARAMETERS[resource_type]}
     assert all(condition.param.name in known for condition in search.conditions)
     for condition in search.conditions:
-        if condition.param.kind == "reference":
+        if condition.param.kind == "reference" and condition.param.target is not None:
             assert all(isinstance(v, int) and 0 <= v < 2**63 for v in condition.values)
+        elif condition.param.kind == "reference":  # any type (Provenance.target): Type/id or id
+            for value in condition.values:
+                kind, _, local = value.rpartition("/")
+                assert local and "/" not in kind and (not kind or kind[0].isupper())
         if condition.param.kind == "date":
             [(_prefix, start, end)] = condition.values
             assert start < end

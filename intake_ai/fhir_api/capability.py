@@ -17,7 +17,16 @@ from intake_ai.smart.discovery import rest_security, token_url
 SOFTWARE_VERSION = "0.1.0"
 READ = ("read", "vread", "history-instance", "history-type", "search-type")
 #: Interactions per type beyond reading.
-WRITES = {"QuestionnaireResponse": ("create", "update"), "Observation": ("update",)}
+WRITES = {
+    "QuestionnaireResponse": ("create", "update"),
+    "Observation": ("update",),
+    "Patient": ("create", "update"),
+    "Encounter": ("create", "update"),
+}
+#: Conditional writes: If-None-Exist creates; Patient's update by identifier.
+CONDITIONAL_CREATE = frozenset({"QuestionnaireResponse", "Patient"})
+CONDITIONAL_UPDATE = frozenset({"Patient"})
+SDC_EXTRACT = "http://hl7.org/fhir/uv/sdc/OperationDefinition/QuestionnaireResponse-extract"
 #: Types read from the audit table rather than the resource store.
 AUDIT_ONLY = {"AuditEvent": ("read", "search-type")}
 AUDIT_PARAMS = (
@@ -83,9 +92,9 @@ def _resource(resource_type: str) -> dict[str, Any]:
             "versioning": "versioned",
             "readHistory": True,
             "updateCreate": False,
-            "conditionalCreate": resource_type == "QuestionnaireResponse",
+            "conditionalCreate": resource_type in CONDITIONAL_CREATE,
             "conditionalRead": "not-match",
-            "conditionalUpdate": False,
+            "conditionalUpdate": resource_type in CONDITIONAL_UPDATE,
             "conditionalDelete": "not-supported",
         }
     )
@@ -112,6 +121,8 @@ def _resource(resource_type: str) -> dict[str, Any]:
         {"name": name, "definition": OPERATION_BASE + definition}
         for name, definition in TERMINOLOGY_OPERATIONS.get(resource_type, ())
     ]
+    if resource_type == "QuestionnaireResponse":
+        entry["operation"].append({"name": "extract", "definition": SDC_EXTRACT})
     return entry
 
 

@@ -33,7 +33,15 @@ from intake_ai.store.database import engine, session, utcnow
 #: What a system-level export covers (the audit trail has its own API).
 SYSTEM_TYPES = tuple(t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent")
 #: The Patient compartment: what a patient- or group-level export covers.
-PATIENT_TYPES = ("Patient", "Encounter", "QuestionnaireResponse", "Observation", "Consent", "Flag")
+PATIENT_TYPES = (
+    "Patient",
+    "Encounter",
+    "QuestionnaireResponse",
+    "Observation",
+    "Consent",
+    "Flag",
+    "Provenance",
+)
 #: The error file's name in the manifest's ``error`` list.
 ERROR_FILE = "OperationOutcome"
 STREAM_BATCH = 1000

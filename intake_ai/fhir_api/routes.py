@@ -18,9 +18,11 @@ from intake_ai.fhir_api import (
     errors,
     export,
     export_request,
+    extract_operation,
     groups,
     history,
     observation_notes,
+    people_writes,
     service,
     writes,
 )
@@ -136,10 +138,46 @@ def create_response() -> Response:
     return _answer(result)
 
 
+@bp.route("/QuestionnaireResponse/$extract", methods=["POST"])
+def extract() -> Response:
+    """SDC $extract: what a POST of the response would store, stored nowhere (the
+    operation rolls its own work back and commits only its audit entry)."""
+    return _answer(extract_operation.extract())
+
+
 @bp.route(f"/QuestionnaireResponse/{_ID}", methods=["PUT"])
 def update_response(resource_id: str) -> Response:
     with transaction():
         result = writes.update_response(resource_id)
+    return _answer(result)
+
+
+@bp.route("/Patient", methods=["POST"])
+def create_patient() -> Response:
+    with transaction():
+        result = people_writes.create_patient()
+    return _answer(result)
+
+
+@bp.route("/Patient", methods=["PUT"])
+def upsert_patient() -> Response:
+    """Conditional update: ``PUT Patient?identifier=system|value``."""
+    with transaction():
+        result = people_writes.upsert_patient(list(request.args.items(multi=True)))
+    return _answer(result)
+
+
+@bp.route("/Encounter", methods=["POST"])
+def create_encounter() -> Response:
+    with transaction():
+        result = people_writes.create_encounter()
+    return _answer(result)
+
+
+@bp.route(f"/Encounter/{_ID}", methods=["PUT"])
+def update_encounter(resource_id: str) -> Response:
+    with transaction():
+        result = people_writes.update_encounter(resource_id)
     return _answer(result)
 
 

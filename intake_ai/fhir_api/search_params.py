@@ -132,6 +132,13 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
         _p("date", "date", ("effective",), "clinical-date", "Session start."),
         _p("status", "token", ("status",), "Encounter-status", "Status."),
     ),
+    "Provenance": (
+        # The client the targets belong to (there is no Patient target here).
+        _p("patient", "reference", ("client_id",), "Provenance-patient", "The client.", "Patient"),
+        # Any record a Provenance names, as Type/id (one index row per target).
+        _p("target", "reference", ("target",), "Provenance-target", "A record it is about."),
+        _p("recorded", "date", ("effective",), "Provenance-recorded", "When it was recorded."),
+    ),
     "Patient": (IDENTIFIER,),
     "Practitioner": (
         _p(

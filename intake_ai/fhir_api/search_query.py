@@ -166,8 +166,15 @@ def _token(name: str, raw: str) -> tuple[str | None, str | None]:
     return (system or ""), (code or None)
 
 
-def _reference(param: SearchParam, raw: str) -> int:
-    target = param.target or ""
+def _reference(param: SearchParam, raw: str) -> int | str:
+    if param.target is None:
+        # A reference to any type (Provenance.target): Type/id, or an id of any type.
+        kind, slash, local = raw.rpartition("/")
+        well_formed = all(c.isalnum() or c in "-." for c in local) and len(raw) <= 160
+        if not local or not well_formed or (slash and (not kind[:1].isupper() or "/" in kind)):
+            raise SearchError(param.name, f"{param.name}: expected Type/<id> or <id> (got '{raw}')")
+        return raw
+    target = param.target
     local = raw.removeprefix(f"{target}/") if "/" in raw else raw
     number = row_id(local)
     if number is None:

@@ -12,12 +12,24 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, not_, or_, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    literal,
+    not_,
+    or_,
+    select,
+    tuple_,
+)
 
 from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.fhir_api.search_params import CORRECTABLE, SearchParam
 from intake_ai.fhir_api.search_query import Condition, Cursor, Search
-from intake_ai.models import StoredResource
+from intake_ai.models import ProvenanceTarget, StoredResource
 from intake_ai.models.store import current_version
 
 
@@ -137,6 +149,12 @@ def _condition_clause(condition: Condition) -> ColumnElement[bool]:
             options.append(
                 or_(column == _bind(column, exact), column.startswith(_bind(column, versioned)))
             )
+        elif param.columns == ("target",):  # Provenance.target: its own index table
+            target, given = ProvenanceTarget.target, _bind(ProvenanceTarget.target, value)
+            # Type/id names one record; a bare id, that id of any type (the same statement
+            # serves both: whether the value names its type is not part of the shape).
+            named = or_(target == given, target.endswith(literal("/") + given))
+            options.append(StoredResource.pk.in_(select(ProvenanceTarget.resource_pk).where(named)))
         else:  # a reference, or a URI that names its version
             column = _column(param.columns[0])
             options.append(column == _bind(column, value))

@@ -8,7 +8,6 @@ definition; problems come back as an OperationOutcome naming the element.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from flask import request
@@ -23,9 +22,10 @@ from fhir_mappings.validation import validate
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.errors import InvalidInput, NotFound
-from intake_ai.fhir_api import search_sql
+from intake_ai.fhir_api import posted_rules, search_sql
 from intake_ai.fhir_api.bodies import check_structure, if_match, parse_body, prefer_return
 from intake_ai.fhir_api.errors import FhirError
+from intake_ai.fhir_api.posted_rules import ResponseTarget, author_actor, check_authored
 from intake_ai.fhir_api.service import Answer, parse_search, require_scope, visible
 from intake_ai.forms.schema import load_answers
 from intake_ai.models import CareAssignment, Encounter, Role, StoredResource, User
@@ -47,13 +47,6 @@ def _local_id(reference: Any, kind: str, path: str) -> int:
             ],
         )
     return local
-
-
-@dataclass(frozen=True)
-class ResponseTarget:
-    definition: Any
-    encounter: Encounter
-    author: User
 
 
 def _definition(resource: dict[str, Any]) -> Any:
@@ -160,26 +153,29 @@ def _store_response(
     answers: Any,
     existing: StoredResource | None,
     base_version: int | None,
+    posted: dict[str, Any],
 ) -> StoredResource:
-    # The domain acts as the clinician named as author, through the caller's token: what
-    # only the clinician may do in person (decide consent) stays refused to an integrator.
-    author = Actor(user=target.author, token=actor.token, scopes=actor.scopes)
+    author = author_actor(actor, target)
     if target.definition.id == INTAKE.id:
         from intake_ai.intake import service as intake
 
         if existing is not None:
             return intake.amend(
-                author, existing.resource_id, answers, base_version or existing.version_id
+                author,
+                existing.resource_id,
+                answers,
+                base_version or existing.version_id,
+                posted=posted,
             ).response  # type: ignore[return-value]
-        stored = intake.submit(author, target.encounter.id, answers)
+        stored = intake.submit(author, target.encounter.id, answers, posted)
         return stored.response or stored.consent
     from intake_ai.sessions import service as notes
 
     if existing is not None:
         return notes.amend(
-            author, existing.resource_id, answers, base_version or existing.version_id
+            author, existing.resource_id, answers, base_version or existing.version_id, None, posted
         )
-    return notes.submit(author, target.encounter.id, answers, None, None)
+    return notes.submit(author, target.encounter.id, answers, None, None, posted)
 
 
 def _conditional_match(actor: Actor, criteria: str) -> list[StoredResource]:
@@ -208,6 +204,11 @@ def create_response() -> Answer:
     actor = current_actor()
     require_scope(actor, "QuestionnaireResponse", "write")
     resource = parse_body("QuestionnaireResponse")
+    return create_from(actor, resource, request.headers.get("If-None-Exist"))
+
+
+def create_from(actor: Actor, resource: dict[str, Any], criteria: str | None) -> Answer:
+    """Create a response from a posted one (what POST and ``$extract`` share)."""
     resource.pop("id", None)  # the server names what it creates
     check_structure(resource)
     if resource.get("status") != "completed":
@@ -223,7 +224,6 @@ def create_response() -> Answer:
         )
     definition = _definition(resource)
     _require_recorder(actor, definition)
-    criteria = request.headers.get("If-None-Exist")
     if criteria:
         matches = _conditional_match(actor, criteria)
         if len(matches) > 1:
@@ -233,8 +233,16 @@ def create_response() -> Answer:
             audit.record("read", matches[0].reference, client_id=matches[0].client_id)
             return prefer_return(matches[0], 200)
     target = _target(resource, actor, definition)
+    check_authored(resource, target.encounter)
     answers = response_answers(resource, target.definition)
-    row = _store_response(actor, target, answers, None, None)
+    if posted_rules.asks_to_discuss(target.definition, answers):
+        return posted_rules.discuss_first(actor, target, answers, resource)
+    same = posted_rules.same_as_stored(target, answers)
+    if same is not None:
+        # The same answers again (a retried POST): nothing new is stored.
+        audit.record("read", same.reference, client_id=same.client_id, detail="repeated POST")
+        return prefer_return(same, 200)
+    row = _store_response(actor, target, answers, None, None, resource)
     return prefer_return(row, 201)
 
 
@@ -289,8 +297,9 @@ def update_response(response_id: str) -> Answer:
                 )
             ],
         )
+    check_authored(resource, target.encounter)
     answers = response_answers(resource, target.definition)
-    row = _store_response(actor, target, answers, existing, base)
+    row = _store_response(actor, target, answers, existing, base, resource)
     return prefer_return(row, 200)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fhir_mappings.datetimes import fhir_datetime
+from fhir_mappings.datetimes import fhir_datetime, fhir_instant
 from fhir_mappings.definitions.answers import Answers
 from fhir_mappings.definitions.model import Definition
 from fhir_mappings.extraction import ExtractionContext, amendments, extract_observations
@@ -22,7 +22,7 @@ from intake_ai.errors import ConsentRequired, InvalidInput, NotFound
 from intake_ai.models import Client, ConsentState, Draft, Encounter, StoredResource
 from intake_ai.pages.banner import show_banner_for
 from intake_ai.store import resources as resource_store
-from intake_ai.store.database import session
+from intake_ai.store.database import session, utcnow
 
 
 def session_for_recording(actor: Actor, encounter_id: int) -> tuple[Encounter, Client]:
@@ -72,6 +72,8 @@ def response_for_encounter(encounter_id: int, definition: Definition) -> StoredR
 class Contexts:
     response: ResponseContext
     extraction: ExtractionContext
+    #: The response as an EHR posted it (None: built from the answers, as the pages do).
+    posted: dict[str, Any] | None = None
 
 
 def contexts(
@@ -82,9 +84,18 @@ def contexts(
     actor: Actor,
     authored: datetime,
     reason: str | None = None,
+    posted: dict[str, Any] | None = None,
 ) -> Contexts:
-    """``reason``: why an edit changes the record, stored with that version."""
+    """``reason``: why an edit changes the record, stored with that version.
+
+    ``posted``: the response as an EHR sent it, stored as sent (``storable``); its
+    Observations are dated by its ``authored`` (SDC), or by the session if it gives none.
+    A response recorded in the pages is authored when saved, and its answers are dated by
+    the session they are about.
+    """
     effective = fhir_datetime(encounter.start)
+    if posted is not None and isinstance(posted.get("authored"), str):
+        effective = posted["authored"]
     return Contexts(
         ResponseContext(
             response_id=response_id,
@@ -102,18 +113,27 @@ def contexts(
             encounter=encounter.encounter_ref,
             effective=effective,
             clinician=actor.user.practitioner_ref,
+            issued=fhir_instant(resource_store.to_instant(utcnow())),
         ),
+        posted,
     )
+
+
+def storable(posted: dict[str, Any], response_id: str) -> dict[str, Any]:
+    """A posted response as stored: as sent, with the server's id (meta is stamped on save)."""
+    rest = {k: v for k, v in posted.items() if k not in ("resourceType", "id")}
+    return {"resourceType": "QuestionnaireResponse", "id": response_id, **rest}
 
 
 def build_records(
     definition: Definition, answers: Answers, ctx: Contexts
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The response and its Observations (the panel last), not yet stored."""
-    return (
-        build_response(definition, answers, ctx.response),
-        extract_observations(definition, answers, ctx.extraction),
-    )
+    if ctx.posted is not None:
+        response = storable(ctx.posted, ctx.response.response_id)
+    else:
+        response = build_response(definition, answers, ctx.response)
+    return response, extract_observations(definition, answers, ctx.extraction)
 
 
 def store_new(

@@ -20,6 +20,7 @@ from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, Conflict, InvalidInput
 from intake_ai.forms import records as form_records
 from intake_ai.models import Client, ConsentState, Encounter, StoredResource, Supervision
+from intake_ai.records.provenance import with_provenance
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, utcnow
 
@@ -102,8 +103,12 @@ class Stored:
     observations: int = 0
 
 
-def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
-    """Store an intake in one unit of work, behind the consent gate."""
+@with_provenance("create")
+def submit(
+    actor: Actor, encounter_id: int, answers: Answers, posted: dict[str, Any] | None = None
+) -> Stored:
+    """Store an intake in one unit of work, behind the consent gate (``posted``: the
+    response as an EHR sent it, stored as sent)."""
     encounter, client = form_records.session_for_recording(actor, encounter_id)
     if existing_intake(client.id) is not None:
         raise InvalidInput(
@@ -120,7 +125,9 @@ def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
         form_records.discard_draft(encounter.id, FORM)
         return Stored(consent)
     response_id = resource_store.new_id()
-    ctx = form_records.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    ctx = form_records.contexts(
+        response_id, "completed", encounter, client, actor, utcnow(), posted=posted
+    )
     response, rows = form_records.store_new(INTAKE, answers, ctx, actor.user.id)
     research = answers.get("research-opt-in")
     consent = _store_consent(
@@ -139,12 +146,14 @@ def submit(actor: Actor, encounter_id: int, answers: Answers) -> Stored:
     return Stored(consent, response, len(rows))
 
 
+@with_provenance("update")
 def amend(
     actor: Actor,
     response_id: str,
     answers: Answers,
     base_version: int,
     reason: str | None = None,
+    posted: dict[str, Any] | None = None,
 ) -> Stored:
     """Store changed answers as a new version (status amended), re-extracting Observations.
 
@@ -173,7 +182,9 @@ def amend(
         )
     stored = resource_store.load(row)
     previous = answers_of(definition_of(stored) or INTAKE, stored)
-    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow(), reason)
+    ctx = form_records.contexts(
+        response_id, "amended", encounter, client, actor, utcnow(), reason, posted
+    )
     response, rows = form_records.store_amendment(
         INTAKE, answers, ctx, actor.user.id, expected_version=base_version
     )
@@ -206,6 +217,7 @@ def save_draft(actor: Actor, encounter_id: int, data: dict[str, Any]) -> None:
     form_records.save_draft(actor, encounter, client, FORM, data, agreed)
 
 
+@with_provenance("update")
 def record_consent_declined(actor: Actor, client_id: int) -> None:
     """The "discuss first" ended with the client declining: the Consent becomes rejected.
 

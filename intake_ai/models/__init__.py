@@ -9,6 +9,7 @@ from intake_ai.models.exports import ExportJob
 from intake_ai.models.feedback import FeedbackNote
 from intake_ai.models.languages import ClientLanguage
 from intake_ai.models.logins import LoginSession, LoginThrottle, RecoveryCode, SecondFactor
+from intake_ai.models.provenance import ProvenanceTarget
 from intake_ai.models.smart_clients import SmartClient, UsedAssertion
 from intake_ai.models.store import StoredResource
 from intake_ai.models.users import ApiToken, Role, Supervision, User
@@ -30,6 +31,7 @@ __all__ = [
     "FeedbackNote",
     "LoginSession",
     "LoginThrottle",
+    "ProvenanceTarget",
     "RecoveryCode",
     "Role",
     "SecondFactor",

@@ -20,6 +20,7 @@ from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, InvalidInput, NotFound
 from intake_ai.forms.records import extracted_rows
 from intake_ai.models import StoredResource
+from intake_ai.records.provenance import with_provenance
 from intake_ai.risk import service as risk
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
@@ -87,6 +88,7 @@ def _mark(row: StoredResource, reason: str, actor: Actor) -> StoredResource:
     return resource_store.save(resource, author_id=actor.user.id, expected_version=row.version_id)
 
 
+@with_provenance("entered-in-error")
 def mark_entered_in_error(
     actor: Actor, resource_type: str, resource_id: str, reason: str
 ) -> StoredResource:
@@ -110,6 +112,7 @@ def mark_entered_in_error(
     return saved
 
 
+@with_provenance("purge")
 def purge(actor: Actor, resource_type: str, resource_id: str, reason_code: str) -> int:
     """Remove a record and its dependents for good; returns how many records went."""
     row = resource_store.require_current(resource_type, resource_id)

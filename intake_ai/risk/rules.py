@@ -101,6 +101,9 @@ class RiskResult:
     #: The score before the trend point (what the trend rule compares).
     base_score: int
     rules_version: str = RULES_VERSION
+    #: Every record the rules read, the scored one first, then the earlier ones newest
+    #: first: what the indicator is derived from, whether or not it scored points.
+    evaluated: tuple[str, ...] = ()
 
     @property
     def scoring(self) -> tuple[InputResult, ...]:
@@ -334,4 +337,7 @@ def score_dependency(
             )
         )
     score = sum(result.points for result in inputs)
-    return RiskResult(score, band_for(score), tuple(inputs), _context(sources), base)
+    evaluated = tuple(dict.fromkeys(source.ref for source in reversed(sources)))
+    return RiskResult(
+        score, band_for(score), tuple(inputs), _context(sources), base, evaluated=evaluated
+    )

@@ -51,7 +51,7 @@ def _facts(scored: ScoredRecord, status: str) -> IndicatorFacts:
         band=result.band,
         inputs=[ScoredInput(i.input.code, i.points, i.tag) for i in result.inputs],
         context=[(c.code, f"{c.display} (from {c.source.label})") for c in result.context],
-        sources=result.sources,
+        sources=result.evaluated,
     )
 
 

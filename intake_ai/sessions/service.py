@@ -19,6 +19,7 @@ from intake_ai.forms.schema import load_answers
 from intake_ai.forms.views import answer_text
 from intake_ai.models import Client, ConsentState, StoredResource
 from intake_ai.records import annotation
+from intake_ai.records.provenance import with_provenance
 from intake_ai.risk import reviews
 from intake_ai.risk import service as risk
 from intake_ai.risk.flags import FlagTrigger, flags_from
@@ -130,21 +131,26 @@ def _validate_review(choice: ReviewChoice | None) -> None:
         raise InvalidInput(errors)
 
 
+@with_provenance("create")
 def submit(
     actor: Actor,
     encounter_id: int,
     answers: Answers,
     review: ReviewChoice | None,
     annotation_text: str | None,
+    posted: dict[str, Any] | None = None,
 ) -> StoredResource:
-    """Store the note, its Observations, the indicator, flags, review and annotation at once."""
+    """Store the note, its Observations, the indicator, flags, review and annotation at once
+    (``posted``: the response as an EHR sent it, stored as sent)."""
     encounter, client = form_records.session_for_recording(actor, encounter_id)
     _require_consent(client)
     if note_for(encounter_id) is not None:
         raise InvalidInput({"form": ["This session already has a note: open it to edit it."]})
     _validate_review(review)
     response_id = resource_store.new_id()
-    ctx = form_records.contexts(response_id, "completed", encounter, client, actor, utcnow())
+    ctx = form_records.contexts(
+        response_id, "completed", encounter, client, actor, utcnow(), posted=posted
+    )
     from_client = checkin_proposals.client_answered(encounter.id, answers)
     ctx = _with_client_answers(ctx, from_client)
     response, rows = form_records.store_new(SESSION_NOTE, answers, ctx, actor.user.id)
@@ -173,12 +179,14 @@ def submit(
     return response
 
 
+@with_provenance("update")
 def amend(
     actor: Actor,
     response_id: str,
     answers: Answers,
     base_version: int,
     reason: str | None = None,
+    posted: dict[str, Any] | None = None,
 ) -> StoredResource:
     """A new version of the note (``reason``: why, stored with it), rescored."""
     row = resource_store.require_current("QuestionnaireResponse", response_id)
@@ -192,7 +200,9 @@ def amend(
             "Someone saved this note after you opened it. Reload it to see their "
             "changes, then make yours again."
         )
-    ctx = form_records.contexts(response_id, "amended", encounter, client, actor, utcnow(), reason)
+    ctx = form_records.contexts(
+        response_id, "amended", encounter, client, actor, utcnow(), reason, posted
+    )
     ctx = _with_client_answers(
         ctx, checkin_proposals.reviewed_answers(response_id, encounter.id, answers)
     )

@@ -2,7 +2,7 @@
 the used ids of CDS Hooks request tokens.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-01 12:30:00.000000
 """
 from alembic import op
@@ -11,7 +11,7 @@ import intake_ai.store.database
 
 
 revision = '0018'
-down_revision = '0015'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
