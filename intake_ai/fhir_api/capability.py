@@ -19,7 +19,7 @@ WRITES = {"QuestionnaireResponse": ("create", "update"), "Observation": ("update
 #: Types read from the audit table rather than the resource store.
 AUDIT_ONLY = {"AuditEvent": ("read", "search-type")}
 AUDIT_PARAMS = (
-    ("date", "date", "clinical-date", "When it happened."),
+    ("date", "date", "AuditEvent-date", "When it happened."),
     ("patient", "reference", "AuditEvent-patient", "The client concerned."),
 )
 OPERATION_BASE = "http://hl7.org/fhir/OperationDefinition/"
@@ -58,15 +58,11 @@ def _resource(resource_type: str) -> dict[str, Any]:
         {"name": "_id", "type": "token", "definition": HL7_SP + "Resource-id"},
         {"name": "_lastUpdated", "type": "date", "definition": HL7_SP + "Resource-lastUpdated"},
     ]
-    params += [
-        {
-            "name": p.name,
-            "type": p.kind,
-            "definition": p.definition,
-            "documentation": p.documentation,
-        }
-        for p in PARAMETERS.get(resource_type, ())
-    ]
+    for param in PARAMETERS.get(resource_type, ()):
+        declared = {"name": param.name, "type": param.fhir_type}
+        if param.definition is not None:  # a local parameter has no R4 definition to name
+            declared["definition"] = param.definition
+        params.append({**declared, "documentation": param.documentation})
     entry["searchParam"] = params
     if resource_type in INCLUDES:
         entry["searchInclude"] = list(INCLUDES[resource_type])

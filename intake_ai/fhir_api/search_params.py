@@ -16,82 +16,96 @@ class SearchParam:
     kind: ParamKind
     #: Index columns: (system column, code column) for tokens; one column otherwise.
     columns: tuple[str, ...]
-    definition: str
+    #: The R4 SearchParameter this one implements; None for a parameter R4 does not define.
+    definition: str | None
     documentation: str
     #: For references: the resource type the reference must point to.
     target: str | None = None
+    #: The type the CapabilityStatement declares, when it is not ``kind`` (a canonical is
+    #: matched as a URI but R4 declares it a reference).
+    declared: str | None = None
+
+    @property
+    def fhir_type(self) -> str:
+        return self.declared or self.kind
 
 
 def _p(
     name: str,
     kind: ParamKind,
     columns: tuple[str, ...],
-    definition: str,
+    definition: str | None,
     doc: str,
     target: str | None = None,
+    declared: str | None = None,
 ) -> SearchParam:
-    return SearchParam(name, kind, columns, HL7_SP + definition, doc, target)
+    url = None if definition is None else HL7_SP + definition
+    return SearchParam(name, kind, columns, url, doc, target, declared)
 
 
-PATIENT = _p(
-    "patient",
-    "reference",
-    ("client_id",),
-    "clinical-patient",
-    "The client (Patient/id).",
-    "Patient",
-)
-SUBJECT = _p(
-    "subject",
-    "reference",
-    ("client_id",),
-    "Observation-subject",
-    "The subject; only Patient subjects exist here.",
-    "Patient",
-)
-ENCOUNTER = _p(
-    "encounter",
-    "reference",
-    ("encounter_id",),
-    "clinical-encounter",
-    "The session (Encounter/id).",
-    "Encounter",
-)
-STATUS = _p(
-    "status",
-    "token",
-    ("status",),
-    "Observation-status",
-    "Status; entered-in-error is left out unless asked for.",
-)
-CODE = _p("code", "token", ("code_system", "code"), "clinical-code", "system|code, or code.")
-CATEGORY = _p(
-    "category",
-    "token",
-    ("category_system", "category"),
-    "Observation-category",
-    "system|code, or code.",
-)
-DATE = _p(
-    "date",
-    "date",
-    ("effective",),
-    "clinical-date",
-    "When (prefixes eq, ne, gt, lt, ge, le, sa, eb).",
-)
-IDENTIFIER = _p(
-    "identifier", "token", ("code_system", "code"), "Patient-identifier", "system|value, or value."
-)
-URL = _p("url", "uri", ("code",), "conformance-url", "The canonical URL.")
+def _patient(definition: str = "clinical-patient") -> SearchParam:
+    return _p(
+        "patient", "reference", ("client_id",), definition, "The client (Patient/id).", "Patient"
+    )
+
+
+def _subject(resource_type: str) -> SearchParam:
+    return _p(
+        "subject",
+        "reference",
+        ("client_id",),
+        f"{resource_type}-subject",
+        "The subject; only Patient subjects exist here.",
+        "Patient",
+    )
+
+
+def _encounter(definition: str = "clinical-encounter") -> SearchParam:
+    return _p(
+        "encounter",
+        "reference",
+        ("encounter_id",),
+        definition,
+        "The session (Encounter/id).",
+        "Encounter",
+    )
+
+
+def _status(resource_type: str | None, doc: str = "Status.") -> SearchParam:
+    definition = None if resource_type is None else f"{resource_type}-status"
+    return _p("status", "token", ("status",), definition, doc)
+
+
+def _date(doc: str, definition: str = "clinical-date") -> SearchParam:
+    return _p("date", "date", ("effective",), definition, doc)
+
+
+def _category(definition: str) -> SearchParam:
+    return _p(
+        "category", "token", ("category_system", "category"), definition, "system|code, or code."
+    )
+
+
+def _url(definition: str = "conformance-url") -> SearchParam:
+    return _p("url", "uri", ("code",), definition, "The canonical URL.")
+
 
 #: The search parameters of each type; anything else is refused (or ignored if lenient).
 PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
-    "Observation": (PATIENT, SUBJECT, ENCOUNTER, STATUS, CODE, CATEGORY, DATE),
+    "Observation": (
+        _patient(),
+        _subject("Observation"),
+        _encounter(),
+        _status("Observation", "Status; entered-in-error is left out unless asked for."),
+        _p("code", "token", ("code_system", "code"), "clinical-code", "system|code, or code."),
+        _category("Observation-category"),
+        _date("When (prefixes eq, ne, gt, lt, ge, le, sa, eb)."),
+    ),
     "QuestionnaireResponse": (
-        PATIENT,
-        SUBJECT,
-        ENCOUNTER,
-        _p("status", "token", ("status",), "QuestionnaireResponse-status", "Status."),
+        _patient("QuestionnaireResponse-patient"),
+        _subject("QuestionnaireResponse"),
+        _encounter("QuestionnaireResponse-encounter"),
+        _status("QuestionnaireResponse"),
         _p(
             "authored",
             "date",
@@ -105,34 +119,40 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
             ("code",),
             "QuestionnaireResponse-questionnaire",
             "The Questionnaire canonical (url or url|version).",
+            declared="reference",
         ),
     ),
     "Consent": (
-        PATIENT,
-        _p("status", "token", ("status",), "Consent-status", "Status."),
-        _p("category", "token", ("category_system", "category"), "Consent-category", "Category."),
-        _p("date", "date", ("effective",), "clinical-date", "When consent was recorded."),
+        _patient(),
+        _status("Consent"),
+        _category("Consent-category"),
+        _date("When consent was recorded."),
     ),
     "Flag": (
-        PATIENT,
-        SUBJECT,
-        ENCOUNTER,
-        _p("date", "date", ("effective",), "clinical-date", "When the flag was raised."),
-        _p(
-            "status",
-            "token",
-            ("status",),
-            "Flag-status",
-            "active, inactive (acknowledged) or entered-in-error (not a core parameter).",
+        _patient(),
+        _subject("Flag"),
+        _encounter(),
+        _date("When the flag was raised."),
+        # R4 defines no status parameter for Flag: a local one, with no definition to claim.
+        _status(
+            None, "active, inactive (acknowledged) or entered-in-error (not a core parameter)."
         ),
     ),
     "Encounter": (
-        PATIENT,
-        SUBJECT,
-        _p("date", "date", ("effective",), "clinical-date", "Session start."),
-        _p("status", "token", ("status",), "Encounter-status", "Status."),
+        _patient(),
+        _subject("Encounter"),
+        _date("Session start."),
+        _status("Encounter"),
     ),
-    "Patient": (IDENTIFIER,),
+    "Patient": (
+        _p(
+            "identifier",
+            "token",
+            ("code_system", "code"),
+            "Patient-identifier",
+            "system|value, or value.",
+        ),
+    ),
     "Practitioner": (
         _p(
             "identifier",
@@ -142,9 +162,9 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
             "The user's login.",
         ),
     ),
-    "Questionnaire": (URL, _p("status", "token", ("status",), "Questionnaire-status", "Status.")),
-    "CodeSystem": (URL,),
-    "ValueSet": (URL,),
+    "Questionnaire": (_url("Questionnaire-url"), _status("Questionnaire")),
+    "CodeSystem": (_url(),),
+    "ValueSet": (_url(),),
 }
 #: What every type accepts besides its own parameters.
 COMMON = (
