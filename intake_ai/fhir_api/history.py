@@ -76,7 +76,7 @@ def history_instance(
 
 
 def _history_count(args: Sequence[tuple[str, str]]) -> int:
-    allowed = {"_count", "_since", "_cursor", "_format"}
+    allowed = {"_count", "_since", "_cursor", "_format", "_pretty"}
     for name, _value in args:
         if name not in allowed:
             raise FhirError(

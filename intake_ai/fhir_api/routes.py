@@ -12,9 +12,11 @@ from intake_ai.auth.tokens import authenticate, note_use
 from intake_ai.boundary.hosts import external_url, request_url
 from intake_ai.fhir_api import (
     audit_events,
+    batch,
     errors,
     export,
     history,
+    negotiation,
     observation_notes,
     service,
     writes,
@@ -35,6 +37,7 @@ _ID = "<string(maxlength=64):resource_id>"
 @bp.before_request
 def _authenticate() -> None:
     if request.endpoint == "intake_fhir.metadata":
+        negotiation.require_json()
         return  # the CapabilityStatement is public, as FHIR expects
     actor = authenticate(request.headers.get("Authorization"))
     if actor is None:
@@ -45,6 +48,7 @@ def _authenticate() -> None:
             headers={"WWW-Authenticate": 'Bearer realm="intake_ai"'},
         )
     g.intake_actor = actor
+    negotiation.require_json(ndjson=request.endpoint == "intake_fhir.export_file")
     # The body's size was bounded before any hook ran (boundary/limits.py).
     garbled = unreadable_field(request)
     if garbled is not None:
@@ -58,9 +62,10 @@ def _authenticate() -> None:
 
 
 def _answer(result: service.Answer) -> Response:
-    response = Response(
-        result.body if result.status != 304 else b"", status=result.status, mimetype=FHIR_JSON
-    )
+    body = result.body if result.status != 304 else b""
+    if negotiation.wants_pretty():
+        body = negotiation.pretty(body)
+    response = Response(body, status=result.status, mimetype=FHIR_JSON)
     for key, value in result.headers.items():
         if result.status != 201 and key == "Location":
             continue  # Location only tells where something new was created
@@ -79,7 +84,15 @@ def _args() -> list[tuple[str, str]]:
 
 @bp.route("/metadata", methods=["GET"])
 def metadata() -> Response:
-    return Response(service.capability_statement(), mimetype=FHIR_JSON)
+    return _answer(service.Answer(service.capability_statement()))
+
+
+@bp.route("", methods=["POST"])
+@bp.route("/", methods=["POST"])
+def batch_bundle() -> Response:
+    with transaction():
+        result = batch.batch()
+    return _answer(result)
 
 
 @bp.route(f"/{_TYPE}", methods=["GET"])
@@ -216,7 +229,7 @@ def export_file(job_id: str, resource_type: str) -> Response:
     return Response(stream_with_context(lines), mimetype="application/fhir+ndjson")
 
 
-@bp.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/", defaults={"path": ""}, methods=["GET", "PUT", "PATCH", "DELETE"])
 @bp.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_served(path: str) -> Response:
     """Anything else under the base: an OperationOutcome, never the host's HTML error page."""

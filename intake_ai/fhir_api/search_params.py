@@ -177,8 +177,9 @@ COMMON = (
     "_format",
     "_cursor",
     "_total",
+    "_pretty",
 )
-SINGLE = frozenset({"_count", "_sort", "_summary", "_cursor", "_format", "_total"})
+SINGLE = frozenset({"_count", "_sort", "_summary", "_cursor", "_format", "_total", "_pretty"})
 INCLUDES = {
     "Observation": ("Observation:derived-from",),
     "QuestionnaireResponse": ("QuestionnaireResponse:questionnaire",),
@@ -186,4 +187,6 @@ INCLUDES = {
 SORTS = {"date": "effective", "_lastUpdated": "last_updated"}
 #: Types whose records can be entered in error (left out of searches by default).
 CORRECTABLE = frozenset({"Observation", "QuestionnaireResponse", "Consent", "Flag"})
-FHIR_JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
+FHIR_JSON_FORMATS = frozenset(
+    {"json", "application/json", "application/fhir+json", "application/json+fhir"}
+)

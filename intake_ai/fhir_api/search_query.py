@@ -270,6 +270,9 @@ def parse(
         elif name == "_format":
             if raw not in FHIR_JSON_FORMATS:
                 raise SearchError(name, f"_format: only JSON is served (got '{raw}')", 406)
+        elif name == "_pretty":
+            if raw not in ("true", "false"):
+                raise SearchError(name, "_pretty: true or false")
         elif name == "_total":
             if raw not in ("accurate", "estimate", "none"):
                 raise SearchError(name, "_total: accurate, estimate or none")
