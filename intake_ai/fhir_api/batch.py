@@ -42,6 +42,7 @@ HANDLERS: dict[str, Handler] = {
         v["resource_type"], v["resource_id"], a
     ),
     "intake_fhir.history_type": lambda v, a: history.history_type(v["resource_type"], a),
+    "intake_fhir.history_system": lambda v, a: history.history_system(a),
     "intake_fhir.audit_search": lambda v, a: audit_events.search(a),
     "intake_fhir.audit_read": lambda v, a: audit_events.read(v["resource_id"]),
 }

@@ -128,6 +128,13 @@ def history_instance(resource_type: str, resource_id: str) -> Response:
     return _answer(result)
 
 
+@bp.route("/_history", methods=["GET"])
+def history_system() -> Response:
+    with transaction():
+        result = history.history_system(_args())
+    return _answer(result)
+
+
 @bp.route(f"/{_TYPE}/_history", methods=["GET"])
 def history_type(resource_type: str) -> Response:
     with transaction():
