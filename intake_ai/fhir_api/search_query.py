@@ -48,6 +48,9 @@ class Condition:
     param: SearchParam
     #: One inner tuple per comma-separated value (OR); conditions on the list are ANDed.
     values: tuple[Any, ...]
+    #: ``missing`` (values: one bool), ``not`` (token values), or ``identifier``: a chain
+    #: through the referenced Patient's identifier (token values).
+    modifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,21 @@ def _token(name: str, raw: str) -> tuple[str | None, str | None]:
     return (system or ""), (code or None)
 
 
-def _reference(param: SearchParam, raw: str) -> int:
+#: A row id no row has: what a reference to another server's resource matches.
+NO_ROW = 0
+#: Modifiers by the kind of parameter they apply to (and a reference's type, below).
+MODIFIERS = {"token": ("missing", "not"), "reference": ("missing",), "date": ("missing",)}
+MODIFIERS["uri"] = ("missing",)
+#: Modifiers of string parameters, which this server has none of.
+STRING_MODIFIERS = ("exact", "contains")
+
+
+def _reference(param: SearchParam, raw: str, base: str | None = None) -> int:
     target = param.target or ""
+    if base and raw.startswith(base.rstrip("/") + "/"):
+        raw = raw[len(base.rstrip("/")) + 1 :]  # an absolute URL on this server
+    elif "://" in raw:
+        return NO_ROW  # another server's resource: none of ours is it
     local = raw.removeprefix(f"{target}/") if "/" in raw else raw
     number = row_id(local)
     if number is None:
@@ -177,14 +193,57 @@ def _reference(param: SearchParam, raw: str) -> int:
     return number
 
 
-def _values(param: SearchParam, raw: str) -> tuple[Any, ...]:
+def _missing(name: str, raw: str) -> tuple[bool]:
+    if raw not in ("true", "false"):
+        raise SearchError(name, f"{name}: true or false")
+    return (raw == "true",)
+
+
+def _condition(
+    param: SearchParam, name: str, modifier: str, chain: str, raw: str, base: str | None
+) -> Condition:
+    """A parameter with its modifier or chain (``subject:Patient.identifier=s|v``)."""
+    if param.kind == "reference" and modifier == param.target:
+        modifier = ""  # the type modifier names the one type these references point to
+    if chain:
+        if param.kind != "reference" or param.target != "Patient" or chain != "identifier":
+            raise SearchError(
+                name,
+                f"{name}: chaining is supported through a patient's identifier only "
+                "(patient.identifier=system|value)",
+            )
+        if modifier:
+            raise SearchError(name, f"{name}: no modifier after the type in a chain")
+        tokens = tuple(_token(name, part) for part in raw.split(","))
+        return Condition(param, tokens, "identifier")
+    if not modifier:
+        return Condition(param, _values(param, raw, base))
+    if modifier in STRING_MODIFIERS:
+        raise SearchError(
+            name,
+            f"{name}: :{modifier} applies to string parameters, and {param.name} is a "
+            f"{param.kind} (this server has no string parameters)",
+        )
+    if modifier not in MODIFIERS.get(param.kind, ()):
+        supported = ", ".join(f":{m}" for m in MODIFIERS.get(param.kind, ()))
+        if param.kind == "reference":
+            supported += f", :{param.target}"
+        raise SearchError(
+            name, f"{name}: the '{modifier}' modifier is not supported (supported: {supported})"
+        )
+    if modifier == "missing":
+        return Condition(param, _missing(name, raw), "missing")
+    return Condition(param, _values(param, raw, base), modifier)
+
+
+def _values(param: SearchParam, raw: str, base: str | None = None) -> tuple[Any, ...]:
     parts = [part for part in raw.split(",")]
     if any(part == "" for part in parts):
         raise SearchError(param.name, f"{param.name}: empty value")
     if param.kind == "token":
         return tuple(_token(param.name, part) for part in parts)
     if param.kind == "reference":
-        return tuple(_reference(param, part) for part in parts)
+        return tuple(_reference(param, part, base) for part in parts)
     if param.kind == "date":
         if len(parts) > 1:
             raise SearchError(
@@ -202,8 +261,10 @@ def parse(
     lenient: bool = False,
     default_count: int = 50,
     max_count: int = 500,
+    base: str | None = None,
 ) -> Search:
-    """A search from query parameters (in order, repeats kept)."""
+    """A search from query parameters (in order, repeats kept). ``base``: this server's
+    base URL, so that references given as absolute URLs on it are understood."""
     known = {p.name: p for p in PARAMETERS.get(resource_type, ())}
     seen: dict[str, int] = {}
     conditions: list[Condition] = []
@@ -214,20 +275,24 @@ def parse(
     explicit_status = False
     for name, raw in args:
         seen[name] = seen.get(name, 0) + 1
-        base, _, modifier = name.partition(":")
+        head, _, chain = name.partition(".")
+        bare, _, modifier = head.partition(":")
         if name in SINGLE and seen[name] > 1:
             raise SearchError(name, f"{name} appears more than once")
-        if modifier and base not in ("_include",):
-            problem = f"{name}: modifiers are not supported"
+        if len(raw) > 2000:
+            raise SearchError(name, f"{name}: value longer than 2000 characters")
+        if bare in known and (modifier or chain):
+            conditions.append(_condition(known[bare], name, modifier, chain, raw, base))
+            explicit_status |= bare == "status"
+        elif (modifier or chain) and bare not in ("_include", "_revinclude"):
+            problem = f"{name}: modifiers are not supported here"
             if lenient:
                 ignored.append((name, problem))
                 continue
             raise SearchError(name, problem)
-        if len(raw) > 2000:
-            raise SearchError(name, f"{name}: value longer than 2000 characters")
-        if name in known:
+        elif name in known:
             param = known[name]
-            conditions.append(Condition(param, _values(param, raw)))
+            conditions.append(Condition(param, _values(param, raw, base)))
             explicit_status |= name == "status"
         elif name == "_id":
             values = raw.split(",")

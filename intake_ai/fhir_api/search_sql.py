@@ -12,7 +12,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, false, not_, or_, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    not_,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import aliased
 
 from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.fhir_api.search_params import CORRECTABLE, SearchParam
@@ -46,7 +58,15 @@ def shape(search: Search) -> tuple[Search, dict[str, Any]]:
         values[name] = value
         return name
 
-    def shaped(param: SearchParam, value: Any) -> Any:
+    def shaped(param: SearchParam, value: Any, modifier: str | None = None) -> Any:
+        if modifier == "missing":
+            return value  # true or false decides the SQL
+        if modifier == "identifier":  # a chain: (system, value) of the patient's identifier
+            system, code = value
+            return (
+                system if system in (None, "") else slot(system),
+                None if code is None else slot(code),
+            )
         if param.kind == "token":
             system, code = value
             if len(param.columns) == 1:
@@ -63,7 +83,8 @@ def shape(search: Search) -> tuple[Search, dict[str, Any]]:
         return slot(value)
 
     conditions = tuple(
-        Condition(c.param, tuple(shaped(c.param, v) for v in c.values)) for c in search.conditions
+        Condition(c.param, tuple(shaped(c.param, v, c.modifier) for v in c.values), c.modifier)
+        for c in search.conditions
     )
     cursor = search.cursor
     if cursor is not None:
@@ -107,22 +128,53 @@ def date_clause(column: Any, prefix: str, start: Any, end: Any) -> ColumnElement
     return column < end  # le
 
 
+def _token_clause(system_column: Any, code_column: Any, value: Any) -> ColumnElement[bool]:
+    system, code = value
+    parts = []
+    if code is not None:
+        parts.append(code_column == _bind(code_column, code))
+    if system == "":
+        parts.append(system_column.is_(None))
+    elif system is not None:
+        parts.append(system_column == _bind(system_column, system))
+    return and_(*parts)
+
+
+def _chained_patients(values: tuple[Any, ...]) -> ColumnElement[bool]:
+    """References to the patients whose identifier is one of ``values``."""
+    patient = aliased(StoredResource)  # not the searched rows: no correlation
+    matching = select(patient.client_id).where(
+        patient.resource_type == "Patient",
+        patient.is_current,
+        patient.deleted.is_(False),
+        or_(*(_token_clause(patient.code_system, patient.code, v) for v in values)),
+    )
+    return StoredResource.client_id.in_(matching)
+
+
+def _modified_clause(condition: Condition) -> ColumnElement[bool]:
+    param = condition.param
+    if condition.modifier == "identifier":
+        return _chained_patients(condition.values)
+    # The column that holds the value (the code, for a system|code token).
+    column = _column(param.columns[-1])
+    if condition.modifier == "missing":
+        return column.is_(None) if condition.values[0] else column.isnot(None)
+    # :not: every resource that does not carry one of the values, those without any too.
+    matching = _condition_clause(Condition(param, condition.values))
+    return or_(column.is_(None), not_(matching))
+
+
 def _condition_clause(condition: Condition) -> ColumnElement[bool]:
     """One condition of a shaped search: its values ORed."""
+    if condition.modifier is not None:
+        return _modified_clause(condition)
     param = condition.param
     options: list[ColumnElement[bool]] = []
     for value in condition.values:
         if param.kind == "token" and len(param.columns) == 2:
             system_column, code_column = (_column(c) for c in param.columns)
-            system, code = value
-            parts = []
-            if code is not None:
-                parts.append(code_column == _bind(code_column, code))
-            if system == "":
-                parts.append(system_column.is_(None))
-            elif system is not None:
-                parts.append(system_column == _bind(system_column, system))
-            options.append(and_(*parts))
+            options.append(_token_clause(system_column, code_column, value))
         elif param.kind == "token":
             column, code = _column(param.columns[0]), value[1]
             options.append(column.is_(None) if code is None else column == _bind(column, code))
@@ -146,7 +198,7 @@ def pinned_clients(search: Search) -> frozenset[int] | None:
     """The only clients a search can match, when its patient or subject parameters say so."""
     pinned: frozenset[int] | None = None
     for condition in search.conditions:
-        if condition.param.columns == ("client_id",):
+        if condition.param.columns == ("client_id",) and condition.modifier is None:
             values = frozenset(condition.values)
             pinned = values if pinned is None else pinned & values
     return pinned

@@ -126,6 +126,7 @@ def parse_search(resource_type: str, args: Sequence[tuple[str, str]]) -> search_
             lenient=_lenient(),
             default_count=config["INTAKE_AI_FHIR_DEFAULT_COUNT"],
             max_count=config["INTAKE_AI_FHIR_MAX_COUNT"],
+            base=base_url(),
         )
     except search_query.SearchError as error:
         raise FhirError(
