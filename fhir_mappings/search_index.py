@@ -124,6 +124,12 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
         client_id = _local_id(resource.get("subject"), "Patient")
     elif kind == "AuditEvent":
         effective = resource.get("recorded")
+    elif kind == "Provenance":
+        # What it is about, so that _revinclude=Provenance:target finds it (its first target).
+        targets = resource.get("target") or []
+        if targets and isinstance(targets[0], dict):
+            derived = targets[0].get("reference")
+        effective = resource.get("recorded")
 
     return IndexEntry(
         client_id=client_id,

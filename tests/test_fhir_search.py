@@ -202,7 +202,7 @@ def test_includes(client, world) -> None:
         ("Observation?_count=ten", "_count"),
         ("Observation?_count=5&_count=6", "_count appears more than once"),
         ("Observation?_sort=colour", "_sort"),
-        ("Observation?_include=Observation:subject", "_include"),
+        ("Observation?_include=Observation:focus", "_include"),
         ("Observation?code:text=x", "the 'text' modifier is not supported"),
         ("Observation?patient=abc", "expected Patient/<id>"),
         ("Observation?_cursor=not-a-cursor", "page link is damaged"),

@@ -9,7 +9,7 @@ from flask import current_app
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from intake_ai.boundary.hosts import public_root
-from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS
+from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS, REVINCLUDES
 from intake_ai.smart.discovery import rest_security, token_url
 
 SOFTWARE_VERSION = "0.1.0"
@@ -65,7 +65,9 @@ def _resource(resource_type: str) -> dict[str, Any]:
         params.append({**declared, "documentation": param.documentation})
     entry["searchParam"] = params
     if resource_type in INCLUDES:
-        entry["searchInclude"] = list(INCLUDES[resource_type])
+        entry["searchInclude"] = [*INCLUDES[resource_type], "*"]
+    if resource_type in REVINCLUDES:
+        entry["searchRevInclude"] = list(REVINCLUDES[resource_type])
     entry["operation"] = [{"name": "validate", "definition": OPERATION_BASE + "Resource-validate"}]
     if resource_type == "Patient":
         entry["operation"].append({"name": "export", "definition": BULK_EXPORT + "patient-export"})

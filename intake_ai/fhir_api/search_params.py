@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+
 ParamKind = Literal["token", "reference", "date", "uri"]
 HL7_SP = "http://hl7.org/fhir/SearchParameter/"
 
@@ -174,16 +176,89 @@ COMMON = (
     "_sort",
     "_summary",
     "_include",
+    "_revinclude",
+    "_elements",
     "_format",
     "_cursor",
     "_total",
     "_pretty",
 )
 SINGLE = frozenset({"_count", "_sort", "_summary", "_cursor", "_format", "_total", "_pretty"})
-INCLUDES = {
-    "Observation": ("Observation:derived-from",),
-    "QuestionnaireResponse": ("QuestionnaireResponse:questionnaire",),
-}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference search parameter that _include follows and _revinclude follows back."""
+
+    source: str  # the type that holds the reference
+    name: str
+    element: str  # the JSON element holding the Reference (or list of them)
+    targets: tuple[str, ...]
+    #: The index column that holds the reference, for _revinclude; None: not indexed.
+    column: str | None = None
+    #: The element is a canonical (QuestionnaireResponse.questionnaire), not a Reference.
+    canonical: bool = False
+
+    @property
+    def spec(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+def _links_to_people(source: str, element: str = "subject") -> tuple[Link, ...]:
+    return (
+        Link(source, "patient", element, ("Patient",), "client_id"),
+        *(
+            (Link(source, "subject", element, ("Patient",), "client_id"),)
+            if element == "subject"
+            else ()
+        ),
+    )
+
+
+LINKS: tuple[Link, ...] = (
+    *_links_to_people("Observation"),
+    Link("Observation", "encounter", "encounter", ("Encounter",), "encounter_id"),
+    Link(
+        "Observation",
+        "derived-from",
+        "derivedFrom",
+        ("QuestionnaireResponse", "Observation"),
+        "derived_from",
+    ),
+    Link("Observation", "performer", "performer", ("Practitioner", "Patient")),
+    *_links_to_people("QuestionnaireResponse"),
+    Link("QuestionnaireResponse", "encounter", "encounter", ("Encounter",), "encounter_id"),
+    Link("QuestionnaireResponse", "author", "author", ("Practitioner",)),
+    Link(
+        "QuestionnaireResponse",
+        "questionnaire",
+        "questionnaire",
+        ("Questionnaire",),
+        canonical=True,
+    ),
+    *_links_to_people("Flag"),
+    Link("Flag", "encounter", "encounter", ("Encounter",), "encounter_id"),
+    Link("Flag", "author", "author", ("Practitioner",)),
+    *_links_to_people("Consent", "patient"),
+    *_links_to_people("Encounter"),
+    # Indexed by its first target (``search_index``); followed once Provenance is served.
+    Link("Provenance", "target", "target", ("*",), "derived_from"),
+)
+_SERVED = frozenset(SERVED_RESOURCE_TYPES)
+#: _include values by the type searched (``*`` includes them all).
+INCLUDES: dict[str, tuple[str, ...]] = {}
+#: _revinclude values by the type searched: links back to it through an index column.
+REVINCLUDES: dict[str, tuple[str, ...]] = {}
+for _link in LINKS:
+    if _link.source not in _SERVED:
+        continue
+    INCLUDES[_link.source] = (*INCLUDES.get(_link.source, ()), _link.spec)
+    if _link.column is None:
+        continue
+    for _target in _SERVED if _link.targets == ("*",) else _link.targets:
+        if _target in _SERVED and _target != "AuditEvent":
+            REVINCLUDES[_target] = (*REVINCLUDES.get(_target, ()), _link.spec)
+LINK_BY_SPEC = {link.spec: link for link in LINKS if link.source in _SERVED}
 SORTS = {"date": "effective", "_lastUpdated": "last_updated"}
 #: Types whose records can be entered in error (left out of searches by default).
 CORRECTABLE = frozenset({"Observation", "QuestionnaireResponse", "Consent", "Flag"})

@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from intake_ai.fhir_api import search_results
 from intake_ai.fhir_api.search_params import (
     FHIR_JSON_FORMATS,
-    INCLUDES,
     PARAMETERS,
     SINGLE,
     SORTS,
     SearchParam,
 )
+from intake_ai.fhir_api.search_results import Include, Results, SearchError
+
+__all__ = ["Condition", "Cursor", "Include", "Results", "Search", "SearchError", "parse"]
 from intake_ai.untrusted import MAX_ROW_ID, row_id
 
 _DATE = re.compile(
@@ -32,15 +35,6 @@ _DATE = re.compile(
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
 #: Longer than any cursor a page link of ours carries (a sort key, a row id, a flag).
 MAX_CURSOR = 200
-
-
-class SearchError(ValueError):
-    """A bad search: ``parameter`` names what to fix."""
-
-    def __init__(self, parameter: str, message: str, status: int = 400) -> None:
-        self.parameter = parameter
-        self.status = status
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -114,12 +108,13 @@ class Search:
     count: int = 50
     sort: str | None = None  # index column
     descending: bool = False
-    includes: tuple[str, ...] = ()
     summary_count: bool = False
     cursor: Cursor | None = None
     #: Parameters ignored under ``Prefer: handling=lenient``, with the reason.
     ignored: tuple[tuple[str, str], ...] = ()
     explicit_status: bool = False
+    #: What the answer carries besides the matches, and how much of each match.
+    results: Results = Results()
 
 
 def parse_date(name: str, raw: str) -> tuple[str, datetime, datetime]:
@@ -273,10 +268,12 @@ def parse(
     ids: list[str] = []
     updated: list[tuple[str, datetime, datetime]] = []
     explicit_status = False
+    results: dict[str, Any] = {"includes": (), "revincludes": (), "elements": ()}
     for name, raw in args:
         seen[name] = seen.get(name, 0) + 1
         head, _, chain = name.partition(".")
         bare, _, modifier = head.partition(":")
+        base_name = bare
         if name in SINGLE and seen[name] > 1:
             raise SearchError(name, f"{name} appears more than once")
         if len(raw) > 2000:
@@ -320,16 +317,15 @@ def parse(
                 )
             options["sort"], options["descending"] = SORTS[key], descending
         elif name == "_summary":
-            if raw != "count":
-                raise SearchError(name, "_summary: only _summary=count is supported")
-            options["summary_count"] = True
-        elif name == "_include":
-            if raw not in INCLUDES.get(resource_type, ()):
-                supported = ", ".join(INCLUDES.get(resource_type, ())) or "none"
-                raise SearchError(
-                    name, f"_include: '{raw}' is not supported here (supported: {supported})"
-                )
-            options.setdefault("includes", []).append(raw)
+            mode = search_results.parse_summary(raw)
+            options["summary_count"] = mode == "count"
+            results["summary"] = mode if mode != "count" else None
+        elif base_name == "_include":
+            results["includes"] += search_results.parse_include(resource_type, name, raw)
+        elif base_name == "_revinclude":
+            results["revincludes"] += search_results.parse_revinclude(resource_type, name, raw)
+        elif name == "_elements":
+            results["elements"] += search_results.parse_elements(resource_type, raw)
         elif name == "_cursor":
             options["cursor"] = Cursor.decode(raw)
         elif name == "_format":
@@ -338,9 +334,10 @@ def parse(
         elif name == "_pretty":
             if raw not in ("true", "false"):
                 raise SearchError(name, "_pretty: true or false")
-        elif name == "_total":
-            if raw not in ("accurate", "estimate", "none"):
-                raise SearchError(name, "_total: accurate, estimate or none")
+        elif name in ("_total", "_totalMethod"):
+            total = search_results.parse_total(name, raw)
+            if name == "_total":
+                results["total"] = total
         elif lenient:
             ignored.append((name, f"{name} is not a search parameter of {resource_type}"))
         else:
@@ -357,9 +354,21 @@ def parse(
         count=options["count"],
         sort=options.get("sort"),
         descending=options.get("descending", False),
-        includes=tuple(options.get("includes", ())),
         summary_count=options.get("summary_count", False),
         cursor=options.get("cursor"),
         ignored=tuple(ignored),
         explicit_status=explicit_status,
+        results=_results(results),
+    )
+
+
+def _results(parts: dict[str, Any]) -> Results:
+    if parts["elements"] and parts.get("summary") not in (None, "false"):
+        raise SearchError("_elements", "_elements and _summary cannot be combined: use one")
+    return Results(
+        includes=tuple(dict.fromkeys(parts["includes"])),
+        revincludes=tuple(dict.fromkeys(parts["revincludes"])),
+        elements=parts["elements"],
+        summary=parts.get("summary"),
+        total=parts.get("total", "accurate"),
     )

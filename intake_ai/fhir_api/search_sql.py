@@ -8,7 +8,6 @@ with the values given at execution: building a statement cost more than running 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.fhir_api.search_params import CORRECTABLE, SearchParam
 from intake_ai.fhir_api.search_query import Condition, Cursor, Search
 from intake_ai.models import StoredResource
@@ -254,22 +252,3 @@ def page(query: Select[Any], template: Search) -> Select[Any]:
 def cursor_for(row: Any, search: Search, backwards: bool) -> Cursor:
     key_value = getattr(row, search.sort) if search.sort else None
     return Cursor(key_value.isoformat() if key_value is not None else None, row.pk, backwards)
-
-
-def referenced(resources: Iterable[dict[str, Any]], include: str) -> list[tuple[str, str]]:
-    """(type, id) targets of an _include over the page's resources."""
-    targets: list[tuple[str, str]] = []
-    for resource in resources:
-        if include == "Observation:derived-from":
-            refs = [r.get("reference", "") for r in resource.get("derivedFrom", [])]
-        else:  # QuestionnaireResponse:questionnaire (a canonical)
-            refs = [resource.get("questionnaire", "")]
-        for ref in refs:
-            if include.endswith(":questionnaire"):
-                ident = questionnaire_id_for(ref)
-                if ident is not None:
-                    targets.append(("Questionnaire", ident))
-            elif "/" in ref:
-                kind, _, ident = ref.partition("/")
-                targets.append((kind, ident))
-    return list(dict.fromkeys(targets))

@@ -8,7 +8,7 @@ token is served: a copy without unshared free text, ``served.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -18,11 +18,12 @@ from flask import current_app, request
 from sqlalchemy import Select, exists, func, select
 from werkzeug.http import http_date
 
+from fhir_mappings.subsetting import only_elements, summary
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.boundary.hosts import public_root
 from intake_ai.errors import Gone, NotFound
-from intake_ai.fhir_api import search_query, search_sql
+from intake_ai.fhir_api import search_includes, search_query, search_sql
 from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.capability import build_capability_statement
 from intake_ai.fhir_api.errors import FhirError
@@ -30,6 +31,7 @@ from intake_ai.fhir_api.served import served, server_for
 from intake_ai.models import Role, StoredResource
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, utcnow
+from intake_ai.store.resources import to_bytes
 
 
 @dataclass(frozen=True)
@@ -165,25 +167,15 @@ PAGE_COLUMNS = (
 )
 
 
-def _includes(
-    actor: Actor, search: search_query.Search, rows: Sequence[Any]
-) -> list[StoredResource]:
-
-    found: list[StoredResource] = []
-    if not search.includes:
-        return found
-    seen = {(r.resource_type, r.resource_id) for r in rows}
-
-    for include in search.includes:
-        resources = [resource_store.load(r) for r in rows]
-        for kind, ident in search_sql.referenced(resources, include):
-            if (kind, ident) in seen or not access.may_use_api_type(actor, kind, "read"):
-                continue
-            row = resource_store.current(kind, ident)
-            if row is not None and not row.deleted and visible(actor, row):
-                found.append(row)
-                seen.add((kind, ident))
-    return found
+def _subsetter(search: search_query.Search) -> Callable[[bytes], bytes] | None:
+    """How each match is cut down for _elements or _summary (None: served whole)."""
+    wanted = search.results
+    if wanted.elements:
+        return lambda content: to_bytes(only_elements(json.loads(content), wanted.elements))
+    if wanted.summary not in (None, "false"):
+        mode = wanted.summary
+        return lambda content: to_bytes(summary(json.loads(content), mode))
+    return None
 
 
 @lru_cache(maxsize=512)
@@ -265,14 +257,22 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
         )
     base = base_url()
     serve = server_for(actor)
-    entries = [Entry(full_url(r, base), serve(r.content), "match") for r in rows]
+    subset = _subsetter(parsed)
+    entries = [
+        Entry(full_url(r, base), subset(serve(r.content)) if subset else serve(r.content), "match")
+        for r in rows
+    ]
     entries += [
         Entry(full_url(r, base), serve(r.content or b""), "include")
-        for r in _includes(actor, parsed, rows)
+        for r in (
+            *search_includes.included(actor, parsed, rows),
+            *search_includes.revincluded(actor, parsed, rows),
+        )
     ]
     if parsed.ignored:
         entries.append(_ignored_outcome(parsed))
-    return Answer(bundle("searchset", entries, total=total, links=links, now=utcnow()))
+    shown_total = None if parsed.results.total == "none" else total
+    return Answer(bundle("searchset", entries, total=shown_total, links=links, now=utcnow()))
 
 
 def args_cursor(args: Sequence[tuple[str, str]]) -> str | None:
