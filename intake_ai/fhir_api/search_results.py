@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fhir_mappings.subsetting import SUMMARY_MODES, elements_of
+from fhir_mappings.subsetting import ALWAYS, SUMMARY_MODES, elements_of
 from intake_ai.fhir_api.search_params import INCLUDES, LINK_BY_SPEC, REVINCLUDES
 
 
@@ -84,7 +84,7 @@ def parse_revinclude(resource_type: str, name: str, raw: str) -> tuple[str, ...]
 
 def parse_elements(resource_type: str, raw: str) -> tuple[str, ...]:
     names = tuple(n.strip() for n in raw.split(","))
-    known = elements_of(resource_type).names
+    known = elements_of(resource_type).names | ALWAYS  # clients name resourceType too
     unknown = [n for n in names if n not in known]
     if unknown:
         raise _error("_elements", f"_elements: {resource_type} has no element '{unknown[0]}'")
