@@ -18,7 +18,7 @@ from fhir_mappings.outcomes import OutcomeIssue, operation_outcome
 from intake_ai import audit
 from intake_ai.audit import Outcome
 from intake_ai.errors import AccessDenied, Gone, NotFound
-from intake_ai.fhir_api import audit_events, history, service
+from intake_ai.fhir_api import audit_events, compartment, history, service
 from intake_ai.fhir_api.bodies import parse_body
 from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.errors import FhirError, outcome_code
@@ -43,6 +43,10 @@ HANDLERS: dict[str, Handler] = {
     ),
     "intake_fhir.history_type": lambda v, a: history.history_type(v["resource_type"], a),
     "intake_fhir.history_system": lambda v, a: history.history_system(a),
+    "intake_fhir.compartment_search": lambda v, a: compartment.compartment_search(
+        v["client_id"], v["resource_type"], a
+    ),
+    "intake_fhir.everything": lambda v, a: compartment.everything(v["client_id"], a),
     "intake_fhir.audit_search": lambda v, a: audit_events.search(a),
     "intake_fhir.audit_read": lambda v, a: audit_events.read(v["resource_id"]),
 }

@@ -23,6 +23,8 @@ AUDIT_PARAMS = (
     ("patient", "reference", "AuditEvent-patient", "The client concerned."),
 )
 OPERATION_BASE = "http://hl7.org/fhir/OperationDefinition/"
+#: Whole-system interactions: POST [base] with a batch (reads and searches), GET _history.
+SYSTEM_INTERACTIONS = ("batch", "history-system")
 BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
 
 
@@ -71,6 +73,9 @@ def _resource(resource_type: str) -> dict[str, Any]:
     entry["operation"] = [{"name": "validate", "definition": OPERATION_BASE + "Resource-validate"}]
     if resource_type == "Patient":
         entry["operation"].append({"name": "export", "definition": BULK_EXPORT + "patient-export"})
+        entry["operation"].append(
+            {"name": "everything", "definition": OPERATION_BASE + "Patient-everything"}
+        )
     return entry
 
 
@@ -95,6 +100,8 @@ def build_capability_statement() -> dict[str, Any]:
                 "Entered-in-error records are left out unless status asks.",
                 "security": rest_security(token_url()),
                 "resource": [_resource(t) for t in SERVED_RESOURCE_TYPES],
+                "interaction": [{"code": code} for code in SYSTEM_INTERACTIONS],
+                "compartment": ["http://hl7.org/fhir/CompartmentDefinition/patient"],
                 "operation": [{"name": "export", "definition": BULK_EXPORT + "export"}],
             }
         ],

@@ -13,6 +13,7 @@ from intake_ai.boundary.hosts import external_url, request_url
 from intake_ai.fhir_api import (
     audit_events,
     batch,
+    compartment,
     errors,
     export,
     history,
@@ -32,6 +33,7 @@ errors.install(bp)
 STORE_TYPES = [t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent"]
 _TYPE = "<any(" + ", ".join(f'"{t}"' for t in STORE_TYPES) + "):resource_type>"
 _ID = "<string(maxlength=64):resource_id>"
+_COMPARTMENT = "<any(" + ", ".join(f'"{t}"' for t in compartment.COMPARTMENT) + "):resource_type>"
 
 
 @bp.before_request
@@ -104,6 +106,20 @@ def search(resource_type: str) -> Response:
         )
     with transaction():
         result = service.search(resource_type, _args())
+    return _answer(result)
+
+
+@bp.route(f"/Patient/<intake_id:client_id>/{_COMPARTMENT}", methods=["GET"])
+def compartment_search(client_id: int, resource_type: str) -> Response:
+    with transaction():
+        result = compartment.compartment_search(client_id, resource_type, _args())
+    return _answer(result)
+
+
+@bp.route("/Patient/<intake_id:client_id>/$everything", methods=["GET"])
+def everything(client_id: int) -> Response:
+    with transaction():
+        result = compartment.everything(client_id, _args())
     return _answer(result)
 
 

@@ -201,7 +201,10 @@ def _statements(
     return counting, audit.carrying(search_sql.page(page_query.where(*clauses), template))
 
 
-def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
+def search(
+    resource_type: str, args: Sequence[tuple[str, str]], *, client_id: int | None = None
+) -> Answer:
+    """A type's search; ``client_id``: a compartment's, whose audit entry names the client."""
     actor = current_actor()
     require_scope(actor, resource_type, "read")
     parsed = parse_search(resource_type, args)
@@ -216,10 +219,10 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
     detail = "params: " + ",".join(sorted({k for k, _ in args}))
     links = [("self", link(resource_type, args, args_cursor(args)))]
     if parsed.summary_count or parsed.count == 0:
-        audit.record("search-type", resource_type, detail=detail)
+        audit.record("search-type", resource_type, detail=detail, client_id=client_id)
         total = db.scalar(counting, values) or 0
         return Answer(bundle("searchset", [], total=total, links=links, now=utcnow()))
-    audit_values = audit.carried("search-type", resource_type, detail=detail)
+    audit_values = audit.carried("search-type", resource_type, detail=detail, client_id=client_id)
     rows = list(db.connection().execute(page_query, {**values, **audit_values}).all())
     # An empty page carries no count; without a cursor, the search matched nothing.
     total = rows[0].total if rows else ((db.scalar(counting, values) or 0) if parsed.cursor else 0)
