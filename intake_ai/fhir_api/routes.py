@@ -257,7 +257,7 @@ def export_file(job_id: str, resource_type: str) -> Response:
 def not_served(path: str) -> Response:
     """Anything else under the base: an OperationOutcome, never the host's HTML error page."""
     resource_type = path.split("/", 1)[0]
-    if resource_type in SERVED_RESOURCE_TYPES:
+    if resource_type in SERVED_RESOURCE_TYPES or not path:  # not path: a system search
         raise FhirError(
             405,
             f"{request.method} {resource_type}{'/...' if '/' in path else ''} "
