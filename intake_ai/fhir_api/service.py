@@ -207,12 +207,12 @@ def search(
     """A type's search; ``client_id``: a compartment's, whose audit entry names the client."""
     actor = current_actor()
     require_scope(actor, resource_type, "read")
-    parsed = parse_search(resource_type, args)
+    db = session()
+    parsed = search_sql.resolve_chains(parse_search(resource_type, args), db)
     template, values = search_sql.shape(parsed)
     pinned = search_sql.pinned_clients(parsed)
     if pinned is not None:
         values[access.PINNED] = sorted(pinned)
-    db = session()
     counting, page_query = _statements(
         template, actor.user.role, actor.user.id, db.get_bind().dialect.name
     )
