@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import statistics
 import sys
 import time
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
@@ -45,7 +47,7 @@ FORMS = {
 }
 
 
-def measure(app: Flask, token: str, runs: int) -> dict[str, list[float]]:
+def measure(app: Flask, token: str, runs: int) -> dict[str, Any]:
     with app.app_context():
         patients = list(
             session().execute(
@@ -57,6 +59,7 @@ def measure(app: Flask, token: str, runs: int) -> dict[str, list[float]]:
     rng = random.Random(7)
     headers = {"Authorization": f"Bearer {token}"}
     times: dict[str, list[float]] = {name: [] for name in FORMS}
+    sizes: dict[str, list[int]] = {name: [] for name in FORMS}
     warm_up = 30
     for n in range(runs + warm_up):
         ident, system, value = rng.choice(patients)
@@ -65,12 +68,13 @@ def measure(app: Flask, token: str, runs: int) -> dict[str, list[float]]:
             environ = EnvironBuilder(path=f"/fhir/{url}", headers=headers).get_environ()
             status: list[str] = []
             started = time.perf_counter()
-            b"".join(app(environ, lambda s, _h, _e=None, seen=status: seen.append(s)))
+            body = b"".join(app(environ, lambda s, _h, _e=None, seen=status: seen.append(s)))
             took = (time.perf_counter() - started) * 1000
             assert status[0].startswith("200"), (url, status)
             if n >= warm_up:
                 times[name].append(took)
-    return times
+                sizes[name].append(len(json.loads(body).get("entry", [])))
+    return {"times": times, "sizes": sizes}
 
 
 def main() -> None:
@@ -100,8 +104,10 @@ def main() -> None:
             [sys.executable, "-m", "bench.search_forms", "--measure", url, str(args.runs)],
             {**os.environ, "INTAKE_AI_BENCH_TOKEN": token},
         )
-        for name, times in json.loads(out).items():
-            print(f"  {name:72} {summary(times)}")
+        figures = json.loads(out)
+        for name, times in figures["times"].items():
+            entries = statistics.mean(figures["sizes"][name])
+            print(f"  {name:72} {summary(times)}  {entries:5.0f} entries")
 
 
 if __name__ == "__main__":
