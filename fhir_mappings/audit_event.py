@@ -27,6 +27,9 @@ RESTFUL = frozenset(
         "history-instance",
         "history-type",
         "search-type",
+        "history-system",
+        "batch",
+        "operation",
     }
 )
 #: The module's other audited operations, as local concepts.

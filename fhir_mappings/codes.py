@@ -138,6 +138,10 @@ MASKED = coding(DATA_ABSENT_REASON, "masked", "Masked")
 REDACTED = coding(
     "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "REDACTED", "redacted"
 )
+#: meta.tag of a copy that holds only some elements (_elements, _summary), as FHIR asks.
+SUBSETTED = coding(
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED", "subsetted"
+)
 
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"

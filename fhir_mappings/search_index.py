@@ -124,7 +124,13 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
         effective = (resource.get("period") or {}).get("start")
         code_system, code = _first_coding((resource.get("type") or [None])[0])
         client_id = _local_id(resource.get("subject"), "Patient")
-    elif kind in ("AuditEvent", "Provenance"):
+    elif kind == "AuditEvent":
+        effective = resource.get("recorded")
+    elif kind == "Provenance":
+        # What it is about, so that _revinclude=Provenance:target finds it (its first target).
+        targets = resource.get("target") or []
+        if targets and isinstance(targets[0], dict):
+            derived = targets[0].get("reference")
         effective = resource.get("recorded")
 
     return IndexEntry(

@@ -45,6 +45,9 @@ ACTIONS = {
     "view": "R",
     "history-instance": "R",
     "history-type": "E",
+    "history-system": "E",
+    "batch": "E",
+    "operation": "E",
     "search-type": "E",
     "export": "E",
     "update": "U",
@@ -157,7 +160,11 @@ def carrying(statement: Select[Any]) -> Select[Any]:
 
 
 def carried(
-    operation: str, entity: str | None = None, *, detail: str | None = None
+    operation: str,
+    entity: str | None = None,
+    *,
+    detail: str | None = None,
+    client_id: int | None = None,
 ) -> dict[str, Any]:
     """The parameters that make a ``carrying`` statement write this entry.
 
@@ -166,9 +173,9 @@ def carried(
     commits or rolls back with the request's work.
     """
     if not _carried_by_reads():
-        record(operation, entity, detail=detail)
+        record(operation, entity, detail=detail, client_id=client_id)
         return {}
-    values = _values(operation, entity, None, Outcome.SUCCESS, detail, None)
+    values = _values(operation, entity, client_id, Outcome.SUCCESS, detail, None)
     _added_to_unit_of_work()
     return {f"audit_{name}": value for name, value in values.items()}
 

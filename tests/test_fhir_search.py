@@ -202,11 +202,11 @@ def test_includes(client, world) -> None:
         ("Observation?_count=ten", "_count"),
         ("Observation?_count=5&_count=6", "_count appears more than once"),
         ("Observation?_sort=colour", "_sort"),
-        ("Observation?_include=Observation:subject", "_include"),
-        ("Observation?code:text=x", "modifiers are not supported"),
+        ("Observation?_include=Observation:focus", "_include"),
+        ("Observation?code:text=x", "the 'text' modifier is not supported"),
         ("Observation?patient=abc", "expected Patient/<id>"),
         ("Observation?_cursor=not-a-cursor", "page link is damaged"),
-        ("Observation?_summary=true", "_summary"),
+        ("Observation?_summary=verbose", "_summary"),
     ],
 )
 def test_bad_searches_get_400_with_the_reason(client, world, query: str, fragment: str) -> None:

@@ -98,6 +98,8 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
                 cursor = search_query.Cursor.decode(value)
             except search_query.SearchError as error:
                 raise FhirError(400, str(error)) from None
+        elif name in ("_format", "_pretty"):
+            pass  # answered at the edge (negotiation.py)
         else:
             raise FhirError(
                 400,

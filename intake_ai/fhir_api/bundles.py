@@ -14,7 +14,8 @@ from fhir_mappings.datetimes import fhir_instant
 
 @dataclass(frozen=True)
 class Entry:
-    full_url: str
+    #: None for a batch-response entry that carries no resource.
+    full_url: str | None
     content: bytes | None
     #: search mode (match, include, outcome), or None for history entries.
     mode: str | None = None
@@ -23,16 +24,22 @@ class Entry:
     response: dict[str, Any] | None = None
 
 
+def _comma(parts: list[bytes]) -> bytes:
+    return b"," if len(parts) > 1 else b""
+
+
 def _entry(entry: Entry) -> bytes:
-    parts = [b'{"fullUrl":', json.dumps(entry.full_url).encode()]
+    parts = [b"{"]
+    if entry.full_url is not None:
+        parts += [b'"fullUrl":', json.dumps(entry.full_url).encode()]
     if entry.content is not None:
-        parts += [b',"resource":', entry.content]
+        parts += [b',"resource":' if len(parts) > 1 else b'"resource":', entry.content]
     if entry.mode is not None:
-        parts += [b',"search":{"mode":"', entry.mode.encode(), b'"}']
+        parts += [_comma(parts), b'"search":{"mode":"', entry.mode.encode(), b'"}']
     if entry.request is not None:
-        parts += [b',"request":', json.dumps(entry.request).encode()]
+        parts += [_comma(parts), b'"request":', json.dumps(entry.request).encode()]
     if entry.response is not None:
-        parts += [b',"response":', json.dumps(entry.response).encode()]
+        parts += [_comma(parts), b'"response":', json.dumps(entry.response).encode()]
     parts.append(b"}")
     return b"".join(parts)
 

@@ -11,7 +11,7 @@ from fhir_mappings.codes import SERVED_RESOURCE_TYPES
 from fhir_mappings.profiles import supported_profiles
 from fhir_mappings.profiles.package import IMPLEMENTATION_GUIDE_URL
 from intake_ai.boundary.hosts import public_root
-from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS
+from intake_ai.fhir_api.search_params import HL7_SP, INCLUDES, PARAMETERS, REVINCLUDES
 from intake_ai.smart.discovery import rest_security, token_url
 
 SOFTWARE_VERSION = "0.1.0"
@@ -30,10 +30,12 @@ SDC_EXTRACT = "http://hl7.org/fhir/uv/sdc/OperationDefinition/QuestionnaireRespo
 #: Types read from the audit table rather than the resource store.
 AUDIT_ONLY = {"AuditEvent": ("read", "search-type")}
 AUDIT_PARAMS = (
-    ("date", "date", "clinical-date", "When it happened."),
+    ("date", "date", "AuditEvent-date", "When it happened."),
     ("patient", "reference", "AuditEvent-patient", "The client concerned."),
 )
 OPERATION_BASE = "http://hl7.org/fhir/OperationDefinition/"
+#: Whole-system interactions: POST [base] with a batch (reads and searches), GET _history.
+SYSTEM_INTERACTIONS = ("batch", "history-system")
 BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
 #: The Bulk Data IG's server CapabilityStatement, which this one instantiates.
 BULK_DATA_CAPABILITY = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
@@ -102,21 +104,22 @@ def _resource(resource_type: str) -> dict[str, Any]:
         {"name": "_id", "type": "token", "definition": HL7_SP + "Resource-id"},
         {"name": "_lastUpdated", "type": "date", "definition": HL7_SP + "Resource-lastUpdated"},
     ]
-    params += [
-        {
-            "name": p.name,
-            "type": p.kind,
-            "definition": p.definition,
-            "documentation": p.documentation,
-        }
-        for p in PARAMETERS.get(resource_type, ())
-    ]
+    for param in PARAMETERS.get(resource_type, ()):
+        declared = {"name": param.name, "type": param.fhir_type}
+        if param.definition is not None:  # a local parameter has no R4 definition to name
+            declared["definition"] = param.definition
+        params.append({**declared, "documentation": param.documentation})
     entry["searchParam"] = params
     if resource_type in INCLUDES:
-        entry["searchInclude"] = list(INCLUDES[resource_type])
+        entry["searchInclude"] = [*INCLUDES[resource_type], "*"]
+    if resource_type in REVINCLUDES:
+        entry["searchRevInclude"] = list(REVINCLUDES[resource_type])
     entry["operation"] = [{"name": "validate", "definition": OPERATION_BASE + "Resource-validate"}]
     if resource_type == "Patient":
         entry["operation"].append({"name": "export", "definition": BULK_EXPORT + "patient-export"})
+        entry["operation"].append(
+            {"name": "everything", "definition": OPERATION_BASE + "Patient-everything"}
+        )
     entry["operation"] += [
         {"name": name, "definition": OPERATION_BASE + definition}
         for name, definition in TERMINOLOGY_OPERATIONS.get(resource_type, ())
@@ -151,6 +154,8 @@ def build_capability_statement() -> dict[str, Any]:
                 "Entered-in-error records are left out unless status asks.",
                 "security": rest_security(token_url()),
                 "resource": [*(_resource(t) for t in SERVED_RESOURCE_TYPES), _group()],
+                "interaction": [{"code": code} for code in SYSTEM_INTERACTIONS],
+                "compartment": ["http://hl7.org/fhir/CompartmentDefinition/patient"],
                 "operation": [{"name": "export", "definition": BULK_EXPORT + "export"}],
             }
         ],

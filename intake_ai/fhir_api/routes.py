@@ -13,14 +13,17 @@ from intake_ai.auth.tokens import authenticate, note_use
 from intake_ai.boundary.hosts import external_url, request_url
 from intake_ai.fhir_api import (
     audit_events,
+    batch,
     bodies,
     checkin_links,
+    compartment,
     errors,
     export,
     export_request,
     extract_operation,
     groups,
     history,
+    negotiation,
     observation_notes,
     people_writes,
     service,
@@ -39,11 +42,13 @@ STORE_TYPES = [t for t in SERVED_RESOURCE_TYPES if t != "AuditEvent"]
 _TYPE = "<any(" + ", ".join(f'"{t}"' for t in STORE_TYPES) + "):resource_type>"
 _ID = "<string(maxlength=64):resource_id>"
 _GROUP = "<string(maxlength=64):group_id>"
+_COMPARTMENT = "<any(" + ", ".join(f'"{t}"' for t in compartment.COMPARTMENT) + "):resource_type>"
 
 
 @bp.before_request
 def _authenticate() -> None:
     if request.endpoint == "intake_fhir.metadata":
+        negotiation.require_json()
         return  # the CapabilityStatement is public, as FHIR expects
     actor = authenticate(request.headers.get("Authorization"))
     if actor is None:
@@ -54,6 +59,7 @@ def _authenticate() -> None:
             headers={"WWW-Authenticate": 'Bearer realm="intake_ai"'},
         )
     g.intake_actor = actor
+    negotiation.require_json(ndjson=request.endpoint == "intake_fhir.export_file")
     # The body's size was bounded before any hook ran (boundary/limits.py).
     garbled = unreadable_field(request)
     if garbled is not None:
@@ -67,9 +73,10 @@ def _authenticate() -> None:
 
 
 def _answer(result: service.Answer) -> Response:
-    response = Response(
-        result.body if result.status != 304 else b"", status=result.status, mimetype=FHIR_JSON
-    )
+    body = result.body if result.status != 304 else b""
+    if negotiation.wants_pretty():
+        body = negotiation.pretty(body)
+    response = Response(body, status=result.status, mimetype=FHIR_JSON)
     for key, value in result.headers.items():
         if result.status != 201 and key == "Location":
             continue  # Location only tells where something new was created
@@ -88,7 +95,15 @@ def _args() -> list[tuple[str, str]]:
 
 @bp.route("/metadata", methods=["GET"])
 def metadata() -> Response:
-    return Response(service.capability_statement(), mimetype=FHIR_JSON)
+    return _answer(service.Answer(service.capability_statement()))
+
+
+@bp.route("", methods=["POST"])
+@bp.route("/", methods=["POST"])
+def batch_bundle() -> Response:
+    with transaction():
+        result = batch.batch()
+    return _answer(result)
 
 
 @bp.route(f"/{_TYPE}", methods=["GET"])
@@ -100,6 +115,20 @@ def search(resource_type: str) -> Response:
         )
     with transaction():
         result = service.search(resource_type, _args())
+    return _answer(result)
+
+
+@bp.route(f"/Patient/<intake_id:client_id>/{_COMPARTMENT}", methods=["GET"])
+def compartment_search(client_id: int, resource_type: str) -> Response:
+    with transaction():
+        result = compartment.compartment_search(client_id, resource_type, _args())
+    return _answer(result)
+
+
+@bp.route("/Patient/<intake_id:client_id>/$everything", methods=["GET"])
+def everything(client_id: int) -> Response:
+    with transaction():
+        result = compartment.everything(client_id, _args())
     return _answer(result)
 
 
@@ -121,6 +150,13 @@ def vread(resource_type: str, resource_id: str, version_id: int) -> Response:
 def history_instance(resource_type: str, resource_id: str) -> Response:
     with transaction():
         result = history.history_instance(resource_type, resource_id, _args())
+    return _answer(result)
+
+
+@bp.route("/_history", methods=["GET"])
+def history_system() -> Response:
+    with transaction():
+        result = history.history_system(_args())
     return _answer(result)
 
 
@@ -331,12 +367,12 @@ def export_file(job_id: str, resource_type: str) -> Response:
     return Response(stream_with_context(lines), mimetype="application/fhir+ndjson")
 
 
-@bp.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/", defaults={"path": ""}, methods=["GET", "PUT", "PATCH", "DELETE"])
 @bp.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_served(path: str) -> Response:
     """Anything else under the base: an OperationOutcome, never the host's HTML error page."""
     resource_type = path.split("/", 1)[0]
-    if resource_type in API_RESOURCE_TYPES:
+    if resource_type in API_RESOURCE_TYPES or not path:  # not path: a system search
         raise FhirError(
             405,
             f"{request.method} {resource_type}{'/...' if '/' in path else ''} "

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+
 ParamKind = Literal["token", "reference", "date", "uri"]
 HL7_SP = "http://hl7.org/fhir/SearchParameter/"
 
@@ -16,82 +18,96 @@ class SearchParam:
     kind: ParamKind
     #: Index columns: (system column, code column) for tokens; one column otherwise.
     columns: tuple[str, ...]
-    definition: str
+    #: The R4 SearchParameter this one implements; None for a parameter R4 does not define.
+    definition: str | None
     documentation: str
     #: For references: the resource type the reference must point to.
     target: str | None = None
+    #: The type the CapabilityStatement declares, when it is not ``kind`` (a canonical is
+    #: matched as a URI but R4 declares it a reference).
+    declared: str | None = None
+
+    @property
+    def fhir_type(self) -> str:
+        return self.declared or self.kind
 
 
 def _p(
     name: str,
     kind: ParamKind,
     columns: tuple[str, ...],
-    definition: str,
+    definition: str | None,
     doc: str,
     target: str | None = None,
+    declared: str | None = None,
 ) -> SearchParam:
-    return SearchParam(name, kind, columns, HL7_SP + definition, doc, target)
+    url = None if definition is None else HL7_SP + definition
+    return SearchParam(name, kind, columns, url, doc, target, declared)
 
 
-PATIENT = _p(
-    "patient",
-    "reference",
-    ("client_id",),
-    "clinical-patient",
-    "The client (Patient/id).",
-    "Patient",
-)
-SUBJECT = _p(
-    "subject",
-    "reference",
-    ("client_id",),
-    "Observation-subject",
-    "The subject; only Patient subjects exist here.",
-    "Patient",
-)
-ENCOUNTER = _p(
-    "encounter",
-    "reference",
-    ("encounter_id",),
-    "clinical-encounter",
-    "The session (Encounter/id).",
-    "Encounter",
-)
-STATUS = _p(
-    "status",
-    "token",
-    ("status",),
-    "Observation-status",
-    "Status; entered-in-error is left out unless asked for.",
-)
-CODE = _p("code", "token", ("code_system", "code"), "clinical-code", "system|code, or code.")
-CATEGORY = _p(
-    "category",
-    "token",
-    ("category_system", "category"),
-    "Observation-category",
-    "system|code, or code.",
-)
-DATE = _p(
-    "date",
-    "date",
-    ("effective",),
-    "clinical-date",
-    "When (prefixes eq, ne, gt, lt, ge, le, sa, eb).",
-)
-IDENTIFIER = _p(
-    "identifier", "token", ("code_system", "code"), "Patient-identifier", "system|value, or value."
-)
-URL = _p("url", "uri", ("code",), "conformance-url", "The canonical URL.")
+def _patient(definition: str = "clinical-patient") -> SearchParam:
+    return _p(
+        "patient", "reference", ("client_id",), definition, "The client (Patient/id).", "Patient"
+    )
+
+
+def _subject(resource_type: str) -> SearchParam:
+    return _p(
+        "subject",
+        "reference",
+        ("client_id",),
+        f"{resource_type}-subject",
+        "The subject; only Patient subjects exist here.",
+        "Patient",
+    )
+
+
+def _encounter(definition: str = "clinical-encounter") -> SearchParam:
+    return _p(
+        "encounter",
+        "reference",
+        ("encounter_id",),
+        definition,
+        "The session (Encounter/id).",
+        "Encounter",
+    )
+
+
+def _status(resource_type: str | None, doc: str = "Status.") -> SearchParam:
+    definition = None if resource_type is None else f"{resource_type}-status"
+    return _p("status", "token", ("status",), definition, doc)
+
+
+def _date(doc: str, definition: str = "clinical-date") -> SearchParam:
+    return _p("date", "date", ("effective",), definition, doc)
+
+
+def _category(definition: str) -> SearchParam:
+    return _p(
+        "category", "token", ("category_system", "category"), definition, "system|code, or code."
+    )
+
+
+def _url(definition: str = "conformance-url") -> SearchParam:
+    return _p("url", "uri", ("code",), definition, "The canonical URL.")
+
 
 #: The search parameters of each type; anything else is refused (or ignored if lenient).
 PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
-    "Observation": (PATIENT, SUBJECT, ENCOUNTER, STATUS, CODE, CATEGORY, DATE),
+    "Observation": (
+        _patient(),
+        _subject("Observation"),
+        _encounter(),
+        _status("Observation", "Status; entered-in-error is left out unless asked for."),
+        _p("code", "token", ("code_system", "code"), "clinical-code", "system|code, or code."),
+        _category("Observation-category"),
+        _date("When (prefixes eq, ne, gt, lt, ge, le, sa, eb)."),
+    ),
     "QuestionnaireResponse": (
-        PATIENT,
-        SUBJECT,
-        ENCOUNTER,
-        _p("status", "token", ("status",), "QuestionnaireResponse-status", "Status."),
+        _patient("QuestionnaireResponse-patient"),
+        _subject("QuestionnaireResponse"),
+        _encounter("QuestionnaireResponse-encounter"),
+        _status("QuestionnaireResponse"),
         _p(
             "authored",
             "date",
@@ -105,32 +121,39 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
             ("code",),
             "QuestionnaireResponse-questionnaire",
             "The Questionnaire canonical (url or url|version).",
+            declared="reference",
         ),
     ),
     "Consent": (
-        PATIENT,
-        _p("status", "token", ("status",), "Consent-status", "Status."),
-        _p("category", "token", ("category_system", "category"), "Consent-category", "Category."),
-        _p("date", "date", ("effective",), "clinical-date", "When consent was recorded."),
+        _patient(),
+        _status("Consent"),
+        _category("Consent-category"),
+        _date("When consent was recorded."),
     ),
     "Flag": (
-        PATIENT,
-        SUBJECT,
-        ENCOUNTER,
-        _p("date", "date", ("effective",), "clinical-date", "When the flag was raised."),
-        _p(
-            "status",
-            "token",
-            ("status",),
-            "Flag-status",
-            "active, inactive (acknowledged) or entered-in-error (not a core parameter).",
+        _patient(),
+        _subject("Flag"),
+        _encounter(),
+        _date("When the flag was raised."),
+        # R4 defines no status parameter for Flag: a local one, with no definition to claim.
+        _status(
+            None, "active, inactive (acknowledged) or entered-in-error (not a core parameter)."
         ),
     ),
     "Encounter": (
-        PATIENT,
-        SUBJECT,
-        _p("date", "date", ("effective",), "clinical-date", "Session start."),
-        _p("status", "token", ("status",), "Encounter-status", "Status."),
+        _patient(),
+        _subject("Encounter"),
+        _date("Session start."),
+        _status("Encounter"),
+    ),
+    "Patient": (
+        _p(
+            "identifier",
+            "token",
+            ("code_system", "code"),
+            "Patient-identifier",
+            "system|value, or value.",
+        ),
     ),
     "Provenance": (
         # The client the targets belong to (there is no Patient target here).
@@ -139,7 +162,6 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
         _p("target", "reference", ("target",), "Provenance-target", "A record it is about."),
         _p("recorded", "date", ("effective",), "Provenance-recorded", "When it was recorded."),
     ),
-    "Patient": (IDENTIFIER,),
     "Practitioner": (
         _p(
             "identifier",
@@ -149,10 +171,10 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
             "The user's login.",
         ),
     ),
-    "Questionnaire": (URL, _p("status", "token", ("status",), "Questionnaire-status", "Status.")),
-    "CodeSystem": (URL,),
-    "ValueSet": (URL,),
-    "StructureDefinition": (URL,),
+    "Questionnaire": (_url("Questionnaire-url"), _status("Questionnaire")),
+    "CodeSystem": (_url(),),
+    "ValueSet": (_url(),),
+    "StructureDefinition": (_url(),),
 }
 #: What every type accepts besides its own parameters.
 COMMON = (
@@ -162,16 +184,92 @@ COMMON = (
     "_sort",
     "_summary",
     "_include",
+    "_revinclude",
+    "_elements",
     "_format",
     "_cursor",
     "_total",
+    "_pretty",
 )
-SINGLE = frozenset({"_count", "_sort", "_summary", "_cursor", "_format", "_total"})
-INCLUDES = {
-    "Observation": ("Observation:derived-from",),
-    "QuestionnaireResponse": ("QuestionnaireResponse:questionnaire",),
-}
+SINGLE = frozenset({"_count", "_sort", "_summary", "_cursor", "_format", "_total", "_pretty"})
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference search parameter that _include follows and _revinclude follows back."""
+
+    source: str  # the type that holds the reference
+    name: str
+    element: str  # the JSON element holding the Reference (or list of them)
+    targets: tuple[str, ...]
+    #: The index column that holds the reference, for _revinclude; None: not indexed.
+    column: str | None = None
+    #: The element is a canonical (QuestionnaireResponse.questionnaire), not a Reference.
+    canonical: bool = False
+
+    @property
+    def spec(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+def _links_to_people(source: str, element: str = "subject") -> tuple[Link, ...]:
+    return (
+        Link(source, "patient", element, ("Patient",), "client_id"),
+        *(
+            (Link(source, "subject", element, ("Patient",), "client_id"),)
+            if element == "subject"
+            else ()
+        ),
+    )
+
+
+LINKS: tuple[Link, ...] = (
+    *_links_to_people("Observation"),
+    Link("Observation", "encounter", "encounter", ("Encounter",), "encounter_id"),
+    Link(
+        "Observation",
+        "derived-from",
+        "derivedFrom",
+        ("QuestionnaireResponse", "Observation"),
+        "derived_from",
+    ),
+    Link("Observation", "performer", "performer", ("Practitioner", "Patient")),
+    *_links_to_people("QuestionnaireResponse"),
+    Link("QuestionnaireResponse", "encounter", "encounter", ("Encounter",), "encounter_id"),
+    Link("QuestionnaireResponse", "author", "author", ("Practitioner",)),
+    Link(
+        "QuestionnaireResponse",
+        "questionnaire",
+        "questionnaire",
+        ("Questionnaire",),
+        canonical=True,
+    ),
+    *_links_to_people("Flag"),
+    Link("Flag", "encounter", "encounter", ("Encounter",), "encounter_id"),
+    Link("Flag", "author", "author", ("Practitioner",)),
+    *_links_to_people("Consent", "patient"),
+    *_links_to_people("Encounter"),
+    # Indexed by its first target (``search_index``); followed once Provenance is served.
+    Link("Provenance", "target", "target", ("*",), "derived_from"),
+)
+_SERVED = frozenset(SERVED_RESOURCE_TYPES)
+#: _include values by the type searched (``*`` includes them all).
+INCLUDES: dict[str, tuple[str, ...]] = {}
+#: _revinclude values by the type searched: links back to it through an index column.
+REVINCLUDES: dict[str, tuple[str, ...]] = {}
+for _link in LINKS:
+    if _link.source not in _SERVED:
+        continue
+    INCLUDES[_link.source] = (*INCLUDES.get(_link.source, ()), _link.spec)
+    if _link.column is None:
+        continue
+    for _target in _SERVED if _link.targets == ("*",) else _link.targets:
+        if _target in _SERVED and _target != "AuditEvent":
+            REVINCLUDES[_target] = (*REVINCLUDES.get(_target, ()), _link.spec)
+LINK_BY_SPEC = {link.spec: link for link in LINKS if link.source in _SERVED}
 SORTS = {"date": "effective", "_lastUpdated": "last_updated"}
 #: Types whose records can be entered in error (left out of searches by default).
 CORRECTABLE = frozenset({"Observation", "QuestionnaireResponse", "Consent", "Flag"})
-FHIR_JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
+FHIR_JSON_FORMATS = frozenset(
+    {"json", "application/json", "application/fhir+json", "application/json+fhir"}
+)

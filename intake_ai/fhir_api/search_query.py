@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from intake_ai.fhir_api import search_results
 from intake_ai.fhir_api.search_params import (
     FHIR_JSON_FORMATS,
-    INCLUDES,
     PARAMETERS,
     SINGLE,
     SORTS,
     SearchParam,
 )
+from intake_ai.fhir_api.search_results import Include, Results, SearchError
+
+__all__ = ["Condition", "Cursor", "Include", "Results", "Search", "SearchError", "parse"]
 from intake_ai.untrusted import MAX_ROW_ID, row_id
 
 _DATE = re.compile(
@@ -34,20 +37,14 @@ _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
 MAX_CURSOR = 200
 
 
-class SearchError(ValueError):
-    """A bad search: ``parameter`` names what to fix."""
-
-    def __init__(self, parameter: str, message: str, status: int = 400) -> None:
-        self.parameter = parameter
-        self.status = status
-        super().__init__(message)
-
-
 @dataclass(frozen=True)
 class Condition:
     param: SearchParam
     #: One inner tuple per comma-separated value (OR); conditions on the list are ANDed.
     values: tuple[Any, ...]
+    #: ``missing`` (values: one bool), ``not`` (token values), or ``identifier``: a chain
+    #: through the referenced Patient's identifier (token values).
+    modifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +108,13 @@ class Search:
     count: int = 50
     sort: str | None = None  # index column
     descending: bool = False
-    includes: tuple[str, ...] = ()
     summary_count: bool = False
     cursor: Cursor | None = None
     #: Parameters ignored under ``Prefer: handling=lenient``, with the reason.
     ignored: tuple[tuple[str, str], ...] = ()
     explicit_status: bool = False
+    #: What the answer carries besides the matches, and how much of each match.
+    results: Results = Results()
 
 
 def parse_date(name: str, raw: str) -> tuple[str, datetime, datetime]:
@@ -166,7 +164,23 @@ def _token(name: str, raw: str) -> tuple[str | None, str | None]:
     return (system or ""), (code or None)
 
 
-def _reference(param: SearchParam, raw: str) -> int | str:
+#: A row id no row has: what a reference to another server's resource matches.
+NO_ROW = 0
+#: Modifiers by the kind of parameter they apply to (and a reference's type, below).
+MODIFIERS = {"token": ("missing", "not"), "reference": ("missing",), "date": ("missing",)}
+MODIFIERS["uri"] = ("missing",)
+#: Modifiers of string parameters, which this server has none of.
+STRING_MODIFIERS = ("exact", "contains")
+
+
+def _reference(param: SearchParam, raw: str, base: str | None = None) -> int | str:
+    target = param.target or ""
+    if base and raw.startswith(base.rstrip("/") + "/"):
+        raw = raw[len(base.rstrip("/")) + 1 :]  # an absolute URL on this server
+    elif "://" in raw:
+        # Another server's resource: none of ours is it (a reference to any type is matched
+        # as text, which no stored Type/id equals).
+        return raw if param.target is None else NO_ROW
     if param.target is None:
         # A reference to any type (Provenance.target): Type/id, or an id of any type.
         kind, slash, local = raw.rpartition("/")
@@ -174,7 +188,6 @@ def _reference(param: SearchParam, raw: str) -> int | str:
         if not local or not well_formed or (slash and (not kind[:1].isupper() or "/" in kind)):
             raise SearchError(param.name, f"{param.name}: expected Type/<id> or <id> (got '{raw}')")
         return raw
-    target = param.target
     local = raw.removeprefix(f"{target}/") if "/" in raw else raw
     number = row_id(local)
     if number is None:
@@ -184,14 +197,57 @@ def _reference(param: SearchParam, raw: str) -> int | str:
     return number
 
 
-def _values(param: SearchParam, raw: str) -> tuple[Any, ...]:
+def _missing(name: str, raw: str) -> tuple[bool]:
+    if raw not in ("true", "false"):
+        raise SearchError(name, f"{name}: true or false")
+    return (raw == "true",)
+
+
+def _condition(
+    param: SearchParam, name: str, modifier: str, chain: str, raw: str, base: str | None
+) -> Condition:
+    """A parameter with its modifier or chain (``subject:Patient.identifier=s|v``)."""
+    if param.kind == "reference" and modifier == param.target:
+        modifier = ""  # the type modifier names the one type these references point to
+    if chain:
+        if param.kind != "reference" or param.target != "Patient" or chain != "identifier":
+            raise SearchError(
+                name,
+                f"{name}: chaining is supported through a patient's identifier only "
+                "(patient.identifier=system|value)",
+            )
+        if modifier:
+            raise SearchError(name, f"{name}: no modifier after the type in a chain")
+        tokens = tuple(_token(name, part) for part in raw.split(","))
+        return Condition(param, tokens, "identifier")
+    if not modifier:
+        return Condition(param, _values(param, raw, base))
+    if modifier in STRING_MODIFIERS:
+        raise SearchError(
+            name,
+            f"{name}: :{modifier} applies to string parameters, and {param.name} is a "
+            f"{param.kind} (this server has no string parameters)",
+        )
+    if modifier not in MODIFIERS.get(param.kind, ()):
+        supported = ", ".join(f":{m}" for m in MODIFIERS.get(param.kind, ()))
+        if param.kind == "reference":
+            supported += f", :{param.target}"
+        raise SearchError(
+            name, f"{name}: the '{modifier}' modifier is not supported (supported: {supported})"
+        )
+    if modifier == "missing":
+        return Condition(param, _missing(name, raw), "missing")
+    return Condition(param, _values(param, raw, base), modifier)
+
+
+def _values(param: SearchParam, raw: str, base: str | None = None) -> tuple[Any, ...]:
     parts = [part for part in raw.split(",")]
     if any(part == "" for part in parts):
         raise SearchError(param.name, f"{param.name}: empty value")
     if param.kind == "token":
         return tuple(_token(param.name, part) for part in parts)
     if param.kind == "reference":
-        return tuple(_reference(param, part) for part in parts)
+        return tuple(_reference(param, part, base) for part in parts)
     if param.kind == "date":
         if len(parts) > 1:
             raise SearchError(
@@ -209,8 +265,10 @@ def parse(
     lenient: bool = False,
     default_count: int = 50,
     max_count: int = 500,
+    base: str | None = None,
 ) -> Search:
-    """A search from query parameters (in order, repeats kept)."""
+    """A search from query parameters (in order, repeats kept). ``base``: this server's
+    base URL, so that references given as absolute URLs on it are understood."""
     known = {p.name: p for p in PARAMETERS.get(resource_type, ())}
     seen: dict[str, int] = {}
     conditions: list[Condition] = []
@@ -219,22 +277,28 @@ def parse(
     ids: list[str] = []
     updated: list[tuple[str, datetime, datetime]] = []
     explicit_status = False
+    results: dict[str, Any] = {"includes": (), "revincludes": (), "elements": ()}
     for name, raw in args:
         seen[name] = seen.get(name, 0) + 1
-        base, _, modifier = name.partition(":")
+        head, _, chain = name.partition(".")
+        bare, _, modifier = head.partition(":")
+        base_name = bare
         if name in SINGLE and seen[name] > 1:
             raise SearchError(name, f"{name} appears more than once")
-        if modifier and base not in ("_include",):
-            problem = f"{name}: modifiers are not supported"
+        if len(raw) > 2000:
+            raise SearchError(name, f"{name}: value longer than 2000 characters")
+        if bare in known and (modifier or chain):
+            conditions.append(_condition(known[bare], name, modifier, chain, raw, base))
+            explicit_status |= bare == "status"
+        elif (modifier or chain) and bare not in ("_include", "_revinclude"):
+            problem = f"{name}: modifiers are not supported here"
             if lenient:
                 ignored.append((name, problem))
                 continue
             raise SearchError(name, problem)
-        if len(raw) > 2000:
-            raise SearchError(name, f"{name}: value longer than 2000 characters")
-        if name in known:
+        elif name in known:
             param = known[name]
-            conditions.append(Condition(param, _values(param, raw)))
+            conditions.append(Condition(param, _values(param, raw, base)))
             explicit_status |= name == "status"
         elif name == "_id":
             values = raw.split(",")
@@ -262,24 +326,27 @@ def parse(
                 )
             options["sort"], options["descending"] = SORTS[key], descending
         elif name == "_summary":
-            if raw != "count":
-                raise SearchError(name, "_summary: only _summary=count is supported")
-            options["summary_count"] = True
-        elif name == "_include":
-            if raw not in INCLUDES.get(resource_type, ()):
-                supported = ", ".join(INCLUDES.get(resource_type, ())) or "none"
-                raise SearchError(
-                    name, f"_include: '{raw}' is not supported here (supported: {supported})"
-                )
-            options.setdefault("includes", []).append(raw)
+            mode = search_results.parse_summary(raw)
+            options["summary_count"] = mode == "count"
+            results["summary"] = mode if mode != "count" else None
+        elif base_name == "_include":
+            results["includes"] += search_results.parse_include(resource_type, name, raw)
+        elif base_name == "_revinclude":
+            results["revincludes"] += search_results.parse_revinclude(resource_type, name, raw)
+        elif name == "_elements":
+            results["elements"] += search_results.parse_elements(resource_type, raw)
         elif name == "_cursor":
             options["cursor"] = Cursor.decode(raw)
         elif name == "_format":
             if raw not in FHIR_JSON_FORMATS:
                 raise SearchError(name, f"_format: only JSON is served (got '{raw}')", 406)
-        elif name == "_total":
-            if raw not in ("accurate", "estimate", "none"):
-                raise SearchError(name, "_total: accurate, estimate or none")
+        elif name == "_pretty":
+            if raw not in ("true", "false"):
+                raise SearchError(name, "_pretty: true or false")
+        elif name in ("_total", "_totalMethod"):
+            total = search_results.parse_total(name, raw)
+            if name == "_total":
+                results["total"] = total
         elif lenient:
             ignored.append((name, f"{name} is not a search parameter of {resource_type}"))
         else:
@@ -296,9 +363,21 @@ def parse(
         count=options["count"],
         sort=options.get("sort"),
         descending=options.get("descending", False),
-        includes=tuple(options.get("includes", ())),
         summary_count=options.get("summary_count", False),
         cursor=options.get("cursor"),
         ignored=tuple(ignored),
         explicit_status=explicit_status,
+        results=_results(results),
+    )
+
+
+def _results(parts: dict[str, Any]) -> Results:
+    if parts["elements"] and parts.get("summary") not in (None, "false"):
+        raise SearchError("_elements", "_elements and _summary cannot be combined: use one")
+    return Results(
+        includes=tuple(dict.fromkeys(parts["includes"])),
+        revincludes=tuple(dict.fromkeys(parts["revincludes"])),
+        elements=parts["elements"],
+        summary=parts.get("summary"),
+        total=parts.get("total", "accurate"),
     )

@@ -8,7 +8,7 @@ with the values given at execution: building a statement cost more than running 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +25,10 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.orm import Session
 
-from fhir_mappings.questionnaire import questionnaire_id_for
 from intake_ai.fhir_api.search_params import CORRECTABLE, SearchParam
-from intake_ai.fhir_api.search_query import Condition, Cursor, Search
+from intake_ai.fhir_api.search_query import NO_ROW, Condition, Cursor, Search
 from intake_ai.models import ProvenanceTarget, StoredResource
 from intake_ai.models.store import current_version
 
@@ -59,7 +59,9 @@ def shape(search: Search, prefix: str = "v") -> tuple[Search, dict[str, Any]]:
         values[name] = value
         return name
 
-    def shaped(param: SearchParam, value: Any) -> Any:
+    def shaped(param: SearchParam, value: Any, modifier: str | None = None) -> Any:
+        if modifier == "missing":
+            return value  # true or false decides the SQL
         if param.kind == "token":
             system, code = value
             if len(param.columns) == 1:
@@ -76,7 +78,8 @@ def shape(search: Search, prefix: str = "v") -> tuple[Search, dict[str, Any]]:
         return slot(value)
 
     conditions = tuple(
-        Condition(c.param, tuple(shaped(c.param, v) for v in c.values)) for c in search.conditions
+        Condition(c.param, tuple(shaped(c.param, v, c.modifier) for v in c.values), c.modifier)
+        for c in search.conditions
     )
     cursor = search.cursor
     if cursor is not None:
@@ -120,22 +123,71 @@ def date_clause(column: Any, prefix: str, start: Any, end: Any) -> ColumnElement
     return column < end  # le
 
 
+def _token_clause(system_column: Any, code_column: Any, value: Any) -> ColumnElement[bool]:
+    system, code = value
+    parts = []
+    if code is not None:
+        parts.append(code_column == _bind(code_column, code))
+    if system == "":
+        parts.append(system_column.is_(None))
+    elif system is not None:
+        parts.append(system_column == _bind(system_column, system))
+    return and_(*parts)
+
+
+def resolve_chains(search: Search, db: Session) -> Search:
+    """The search with each chain through a patient's identifier replaced by the clients it
+    names, found first: the search then pins those clients like ``patient=`` does, and its
+    access condition stays as cheap (a chain kept as a subquery cost five times more)."""
+    if not any(c.modifier == "identifier" for c in search.conditions):
+        return search
+    conditions = []
+    for condition in search.conditions:
+        if condition.modifier != "identifier":
+            conditions.append(condition)
+            continue
+        options = []
+        for system, code in condition.values:
+            parts = [] if code is None else [StoredResource.code == code]
+            if system == "":
+                parts.append(StoredResource.code_system.is_(None))
+            elif system is not None:
+                parts.append(StoredResource.code_system == system)
+            options.append(and_(*parts))
+        found = db.scalars(
+            select(StoredResource.client_id).where(
+                StoredResource.resource_type == "Patient",
+                current_version(),
+                StoredResource.deleted.is_(False),
+                or_(*options),
+            )
+        )
+        clients = tuple(sorted({c for c in found if c is not None})) or (NO_ROW,)
+        conditions.append(Condition(condition.param, clients))
+    return replace(search, conditions=tuple(conditions))
+
+
+def _modified_clause(condition: Condition) -> ColumnElement[bool]:
+    param = condition.param
+    # The column that holds the value (the code, for a system|code token).
+    column = _column(param.columns[-1])
+    if condition.modifier == "missing":
+        return column.is_(None) if condition.values[0] else column.isnot(None)
+    # :not: every resource that does not carry one of the values, those without any too.
+    matching = _condition_clause(Condition(param, condition.values))
+    return or_(column.is_(None), not_(matching))
+
+
 def _condition_clause(condition: Condition) -> ColumnElement[bool]:
     """One condition of a shaped search: its values ORed."""
+    if condition.modifier is not None:
+        return _modified_clause(condition)
     param = condition.param
     options: list[ColumnElement[bool]] = []
     for value in condition.values:
         if param.kind == "token" and len(param.columns) == 2:
             system_column, code_column = (_column(c) for c in param.columns)
-            system, code = value
-            parts = []
-            if code is not None:
-                parts.append(code_column == _bind(code_column, code))
-            if system == "":
-                parts.append(system_column.is_(None))
-            elif system is not None:
-                parts.append(system_column == _bind(system_column, system))
-            options.append(and_(*parts))
+            options.append(_token_clause(system_column, code_column, value))
         elif param.kind == "token":
             column, code = _column(param.columns[0]), value[1]
             options.append(column.is_(None) if code is None else column == _bind(column, code))
@@ -165,7 +217,7 @@ def pinned_clients(search: Search) -> frozenset[int] | None:
     """The only clients a search can match, when its patient or subject parameters say so."""
     pinned: frozenset[int] | None = None
     for condition in search.conditions:
-        if condition.param.columns == ("client_id",):
+        if condition.param.columns == ("client_id",) and condition.modifier is None:
             values = frozenset(condition.values)
             pinned = values if pinned is None else pinned & values
     return pinned
@@ -226,22 +278,3 @@ def page(query: Select[Any], template: Search) -> Select[Any]:
 def cursor_for(row: Any, search: Search, backwards: bool) -> Cursor:
     key_value = getattr(row, search.sort) if search.sort else None
     return Cursor(key_value.isoformat() if key_value is not None else None, row.pk, backwards)
-
-
-def referenced(resources: Iterable[dict[str, Any]], include: str) -> list[tuple[str, str]]:
-    """(type, id) targets of an _include over the page's resources."""
-    targets: list[tuple[str, str]] = []
-    for resource in resources:
-        if include == "Observation:derived-from":
-            refs = [r.get("reference", "") for r in resource.get("derivedFrom", [])]
-        else:  # QuestionnaireResponse:questionnaire (a canonical)
-            refs = [resource.get("questionnaire", "")]
-        for ref in refs:
-            if include.endswith(":questionnaire"):
-                ident = questionnaire_id_for(ref)
-                if ident is not None:
-                    targets.append(("Questionnaire", ident))
-            elif "/" in ref:
-                kind, _, ident = ref.partition("/")
-                targets.append((kind, ident))
-    return list(dict.fromkeys(targets))

@@ -8,7 +8,7 @@ token is served: a copy without unshared free text, ``served.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -18,11 +18,12 @@ from flask import current_app, request
 from sqlalchemy import Select, exists, func, select
 from werkzeug.http import http_date
 
+from fhir_mappings.subsetting import only_elements, summary
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor, current_actor
 from intake_ai.boundary.hosts import public_root
 from intake_ai.errors import Gone, NotFound
-from intake_ai.fhir_api import search_query, search_sql
+from intake_ai.fhir_api import search_includes, search_query, search_sql
 from intake_ai.fhir_api.bundles import Entry, bundle
 from intake_ai.fhir_api.capability import build_capability_statement
 from intake_ai.fhir_api.errors import FhirError
@@ -30,6 +31,7 @@ from intake_ai.fhir_api.served import served, server_for
 from intake_ai.models import Role, StoredResource
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, utcnow
+from intake_ai.store.resources import to_bytes
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def parse_search(resource_type: str, args: Sequence[tuple[str, str]]) -> search_
             lenient=_lenient(),
             default_count=config["INTAKE_AI_FHIR_DEFAULT_COUNT"],
             max_count=config["INTAKE_AI_FHIR_MAX_COUNT"],
+            base=base_url(),
         )
     except search_query.SearchError as error:
         raise FhirError(
@@ -164,25 +167,15 @@ PAGE_COLUMNS = (
 )
 
 
-def _includes(
-    actor: Actor, search: search_query.Search, rows: Sequence[Any]
-) -> list[StoredResource]:
-
-    found: list[StoredResource] = []
-    if not search.includes:
-        return found
-    seen = {(r.resource_type, r.resource_id) for r in rows}
-
-    for include in search.includes:
-        resources = [resource_store.load(r) for r in rows]
-        for kind, ident in search_sql.referenced(resources, include):
-            if (kind, ident) in seen or not access.may_use_api_type(actor, kind, "read"):
-                continue
-            row = resource_store.current(kind, ident)
-            if row is not None and not row.deleted and visible(actor, row):
-                found.append(row)
-                seen.add((kind, ident))
-    return found
+def _subsetter(search: search_query.Search) -> Callable[[bytes], bytes] | None:
+    """How each match is cut down for _elements or _summary (None: served whole)."""
+    wanted = search.results
+    if wanted.elements:
+        return lambda content: to_bytes(only_elements(json.loads(content), wanted.elements))
+    if wanted.summary not in (None, "false"):
+        mode = wanted.summary
+        return lambda content: to_bytes(summary(json.loads(content), mode))
+    return None
 
 
 @lru_cache(maxsize=512)
@@ -208,25 +201,28 @@ def _statements(
     return counting, audit.carrying(search_sql.page(page_query.where(*clauses), template))
 
 
-def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
+def search(
+    resource_type: str, args: Sequence[tuple[str, str]], *, client_id: int | None = None
+) -> Answer:
+    """A type's search; ``client_id``: a compartment's, whose audit entry names the client."""
     actor = current_actor()
     require_scope(actor, resource_type, "read")
-    parsed = parse_search(resource_type, args)
+    db = session()
+    parsed = search_sql.resolve_chains(parse_search(resource_type, args), db)
     template, values = search_sql.shape(parsed)
     pinned = search_sql.pinned_clients(parsed)
     if pinned is not None:
         values[access.PINNED] = sorted(pinned)
-    db = session()
     counting, page_query = _statements(
         template, actor.user.role, actor.user.id, db.get_bind().dialect.name
     )
     detail = "params: " + ",".join(sorted({k for k, _ in args}))
     links = [("self", link(resource_type, args, args_cursor(args)))]
     if parsed.summary_count or parsed.count == 0:
-        audit.record("search-type", resource_type, detail=detail)
+        audit.record("search-type", resource_type, detail=detail, client_id=client_id)
         total = db.scalar(counting, values) or 0
         return Answer(bundle("searchset", [], total=total, links=links, now=utcnow()))
-    audit_values = audit.carried("search-type", resource_type, detail=detail)
+    audit_values = audit.carried("search-type", resource_type, detail=detail, client_id=client_id)
     rows = list(db.connection().execute(page_query, {**values, **audit_values}).all())
     # An empty page carries no count; without a cursor, the search matched nothing.
     total = rows[0].total if rows else ((db.scalar(counting, values) or 0) if parsed.cursor else 0)
@@ -264,14 +260,22 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
         )
     base = base_url()
     serve = server_for(actor)
-    entries = [Entry(full_url(r, base), serve(r.content), "match") for r in rows]
+    subset = _subsetter(parsed)
+    entries = [
+        Entry(full_url(r, base), subset(serve(r.content)) if subset else serve(r.content), "match")
+        for r in rows
+    ]
     entries += [
         Entry(full_url(r, base), serve(r.content or b""), "include")
-        for r in _includes(actor, parsed, rows)
+        for r in (
+            *search_includes.included(actor, parsed, rows),
+            *search_includes.revincluded(actor, parsed, rows),
+        )
     ]
     if parsed.ignored:
         entries.append(_ignored_outcome(parsed))
-    return Answer(bundle("searchset", entries, total=total, links=links, now=utcnow()))
+    shown_total = None if parsed.results.total == "none" else total
+    return Answer(bundle("searchset", entries, total=shown_total, links=links, now=utcnow()))
 
 
 def args_cursor(args: Sequence[tuple[str, str]]) -> str | None:
