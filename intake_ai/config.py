@@ -85,6 +85,15 @@ DEFAULTS: dict[str, Any] = {
     #: Public URL of the SMART token endpoint, which client assertions must name as their
     #: ``aud``. None: derived from the request (set it when a proxy changes the host).
     "INTAKE_AI_SMART_TOKEN_URL": None,
+    #: Reads' audit entries go through a durable journal (README, "Reliability") rather than
+    #: a write in the read's transaction.
+    "INTAKE_AI_AUDIT_JOURNAL": True,
+    #: The journal's folder, one per database. None: in the instance folder, named for the
+    #: database URL.
+    "INTAKE_AI_AUDIT_JOURNAL_DIR": None,
+    #: Seconds between moves of journaled entries into the audit table. 0: at the end of
+    #: every request that journaled one (the tests, which read the table right after).
+    "INTAKE_AI_AUDIT_DRAIN_SECONDS": 0.2,
 }
 
 

@@ -191,8 +191,7 @@ def _statements(
 ) -> tuple[Select[Any], Select[Any]]:
     """(count, page) of a shaped search for one caller, built once (see ``search_sql.shape``).
 
-    ``dialect`` is part of the key because the page carries its audit entry where the
-    database can (``audit.carrying``).
+    ``dialect`` is part of the key: the statements are compiled for one database.
     """
     pinned = search_sql.pinned_clients(template) is not None
     clauses = [
@@ -205,7 +204,7 @@ def _statements(
     # query only), so it is the whole search's total on every page.
     sort_key = [search_sql.sort_columns(template)[0]] if template.sort else []
     page_query = select(*PAGE_COLUMNS, *sort_key, counting.scalar_subquery().label("total"))
-    return counting, audit.carrying(search_sql.page(page_query.where(*clauses), template))
+    return counting, search_sql.page(page_query.where(*clauses), template)
 
 
 def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
@@ -226,8 +225,8 @@ def search(resource_type: str, args: Sequence[tuple[str, str]]) -> Answer:
         audit.record("search-type", resource_type, detail=detail)
         total = db.scalar(counting, values) or 0
         return Answer(bundle("searchset", [], total=total, links=links, now=utcnow()))
-    audit_values = audit.carried("search-type", resource_type, detail=detail)
-    rows = list(db.connection().execute(page_query, {**values, **audit_values}).all())
+    audit.record("search-type", resource_type, detail=detail)
+    rows = list(db.connection().execute(page_query, values).all())
     # An empty page carries no count; without a cursor, the search matched nothing.
     total = rows[0].total if rows else ((db.scalar(counting, values) or 0) if parsed.cursor else 0)
 

@@ -1,6 +1,6 @@
 """The module's tables. Importing this package registers all of them on ``Base.metadata``."""
 
-from intake_ai.models.audit import AuditRecord
+from intake_ai.models.audit import AuditRecord, DrainedSegment
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
@@ -16,6 +16,7 @@ __all__ = [
     "Client",
     "ConsentState",
     "Draft",
+    "DrainedSegment",
     "Encounter",
     "EncounterKind",
     "ExportJob",
