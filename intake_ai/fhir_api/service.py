@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, request
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from werkzeug.http import http_date
 
 from intake_ai import access, audit
@@ -58,7 +58,8 @@ def visible(actor: Actor, row: StoredResource) -> bool:
     return bool(session().scalar(select(exists().where(StoredResource.pk == row.pk, condition))))
 
 
-def version_headers(row: StoredResource) -> dict[str, str]:
+def version_headers(row: Any) -> dict[str, str]:
+    """For a ``StoredResource``, or a row of its columns (``_read_statement``)."""
     return {
         "ETag": f'W/"{row.version_id}"',
         "Last-Modified": http_date(row.last_updated),
@@ -66,7 +67,7 @@ def version_headers(row: StoredResource) -> dict[str, str]:
     }
 
 
-def _not_modified(row: StoredResource) -> bool:
+def _not_modified(row: Any) -> bool:
     tag = request.headers.get("If-None-Match", "")
     wanted = {t.strip().removeprefix("W/").strip('"') for t in tag.split(",") if t.strip()}
     return str(row.version_id) in wanted or "*" in wanted
@@ -86,10 +87,39 @@ def readable(actor: Actor, resource_type: str, resource_id: str) -> StoredResour
     return row
 
 
+@lru_cache(maxsize=512)
+def _read_statement(resource_type: str, role: Role, user_id: int) -> Select[Any]:
+    """The current row of one id, and whether this caller may see it, in one statement
+    built once per caller and type: the row and access check as two ORM queries cost
+    the read three times its raw select."""
+    statement: Any = select(
+        StoredResource.resource_type,
+        StoredResource.resource_id,
+        StoredResource.version_id,
+        StoredResource.last_updated,
+        StoredResource.client_id,
+        StoredResource.deleted,
+        StoredResource.content,
+        access.api_resource_filter_for(role, user_id, resource_type).label("visible"),
+    ).where(
+        StoredResource.resource_type == resource_type,
+        StoredResource.resource_id == bindparam("resource_id"),
+        StoredResource.is_current,
+    )
+    return statement
+
+
 def read(resource_type: str, resource_id: str) -> Answer:
     actor = current_actor()
-    row = readable(actor, resource_type, resource_id)
-    audit.record("read", row.reference, client_id=row.client_id)
+    require_scope(actor, resource_type, "read")  # before the type keys a cached statement
+    statement = _read_statement(resource_type, actor.user.role, actor.user.id)
+    row = session().connection().execute(statement, {"resource_id": resource_id}).first()
+    # As in ``readable``: not visible reads as not there; a tombstone is 410 to those who see it.
+    if row is None or not row.visible:
+        raise NotFound(f"{resource_type}/{resource_id} is not known")
+    if row.deleted:
+        raise Gone(f"{resource_type}/{resource_id} was deleted")
+    audit.record("read", f"{resource_type}/{resource_id}", client_id=row.client_id)
     if _not_modified(row):
         return Answer(b"", version_headers(row), 304)
     assert row.content is not None
