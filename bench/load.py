@@ -2,8 +2,10 @@
 16 keep-alive connections (``wrk``, from Debian: ``apt-get install wrk``) against the shipped
 server configuration (``python -m intake_ai.wsgi``: waitress, keep-alive, slow clients
 bounded), beside the bare-WSGI baseline of ``bench/raw_wsgi.py`` under the same settings and
-the same load. Rounds alternate baseline and module, so that a shared machine's load falls
-on both; the ratio of medians over the rounds is printed with each round's figures.
+the same load, and the module with each read's audit entry committed in the read's own
+transaction (``INTAKE_AI_AUDIT_JOURNAL=false``, as before the journal). Rounds alternate
+the three, so that a shared machine's load falls on all; the ratio of medians over the
+rounds is printed with each round's figures.
 
 .venv/bin/python -m bench.load [--clients 200] [--sessions 26] [--seconds 5] [--rounds 3]
                                [--database postgresql+psycopg://postgres@127.0.0.1/test]
@@ -131,7 +133,9 @@ def wrk(base: str, script: Path, token: str, connections: int, seconds: int) -> 
 
 
 def main() -> None:
-    args = arguments(__doc__ or "", clients=200, sessions=26, seconds=5, rounds=3).parse_args()
+    args = arguments(
+        __doc__ or "", clients=200, sessions=26, seconds=5, rounds=3, kinds="read,search"
+    ).parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     with fresh_app(args.database) as app, tempfile.TemporaryDirectory() as folder:
@@ -159,6 +163,8 @@ def main() -> None:
             ("read", [f"/fhir/Observation/{i}" for i, _c in picked]),
             ("search", [f"/fhir/Observation?patient={c}&_count=50" for c in clients]),
         ):
+            if kind not in args.kinds.split(","):
+                continue
             scripts[kind] = Path(folder) / f"{kind}.lua"
             scripts[kind].write_text(SCRIPT % ",".join(f'"{p}"' for p in paths))
         env = {
@@ -172,29 +178,38 @@ def main() -> None:
             f"{args.rounds} rounds of {args.seconds} s each, baseline and module alternating",
             flush=True,
         )
+        # The module as it was: each read's audit entry committed in the read's transaction.
+        in_transaction = {**env, "INTAKE_AI_AUDIT_JOURNAL": "false"}
+        module = [sys.executable, "-m", "intake_ai.wsgi"]
         with (
-            serving([sys.executable, "-m", "intake_ai.wsgi"], env) as api,
+            serving(module, env) as api,
+            serving(module, in_transaction) as old,
             serving([sys.executable, "-m", "bench.raw_wsgi"], env) as raw,
         ):
             for kind, script in scripts.items():
                 for connections in (1, 4, 16):
                     wrk(raw, script, token, connections, 1)  # warm-up
                     wrk(api, script, token, connections, 1)
-                    pairs = [
+                    wrk(old, script, token, connections, 1)
+                    triples = [
                         (
                             wrk(raw, script, token, connections, args.seconds),
                             wrk(api, script, token, connections, args.seconds),
+                            wrk(old, script, token, connections, args.seconds),
                         )
                         for _ in range(args.rounds)
                     ]
+                    pairs = [(r, a) for r, a, _o in triples]
                     ratio = statistics.median(r.rate / a.rate for r, a in pairs)
                     p50 = statistics.median(a.p50 / r.p50 for r, a in pairs)
                     print(
                         f"-- {kind}, {connections} connection(s): baseline/module "
                         f"throughput {ratio:.2f}x, module/baseline p50 {p50:.2f}x"
                     )
-                    for r, a in pairs:
-                        print(f"   raw    {r}\n   module {a}", flush=True)
+                    for r, a, o in triples:
+                        print(f"   raw                     {r}")
+                        print(f"   module                  {a}")
+                        print(f"   module, audit in the tx {o}", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ twice, no half-written one, and on SQLite a read that does not wait on the write
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -80,15 +81,15 @@ def _count(engine, prefix: str = "Patient/j") -> int:  # type: ignore[no-untyped
 def test_concurrent_appends_are_all_drained_once(app, tmp_path) -> None:
     with app.app_context():
         engine = app.extensions["intake_ai"].db.engine
-    journal = Journal(tmp_path / "j", engine, drain_seconds=0.01)
+    journal = Journal(tmp_path / "j", engine, drain_seconds=0.001)  # drains racing appends
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda n: journal.append(_entry(n)), range(400)))
+        list(pool.map(lambda n: journal.append(_entry(n)), range(2000)))
     journal.close()
-    assert _count(engine) == 400
+    assert _count(engine) == 2000
     # Nothing left on file, and draining again moves nothing.
     assert list((tmp_path / "j").glob("*.log")) == []
     assert Journal(tmp_path / "j", engine, 0).drain() == 0
-    assert _count(engine) == 400
+    assert _count(engine) == 2000
 
 
 def test_a_drain_cut_short_after_its_commit_is_not_drained_twice(app, tmp_path) -> None:
@@ -180,7 +181,7 @@ def _read(base: str, token: str, patient: str) -> int:
         with urllib.request.urlopen(request, timeout=10) as reply:
             reply.read()
             return reply.status
-    except OSError:
+    except (OSError, http.client.HTTPException):  # the server was killed mid-answer
         return 0
 
 

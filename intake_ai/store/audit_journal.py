@@ -110,9 +110,14 @@ class Journal:
                 self._drainer = threading.Thread(target=self._drain_loop, daemon=True)
                 self._drainer.start()
         if self._fd < 0:
-            self._path = self.folder / f"active-{os.getpid()}-{uuid.uuid4().hex}.log"
-            fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            # Locked under a name no drain looks at, then named: a drain (this process's or
+            # another's) can never take a journal that is being opened.
+            name = f"active-{os.getpid()}-{uuid.uuid4().hex}"
+            opening = self.folder / f"{name}.opening"
+            fd = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._path = self.folder / f"{name}.log"
+            os.rename(opening, self._path)
             self._fsync_folder()
             self._fd = fd
 
@@ -168,7 +173,7 @@ class Journal:
             self._rotate()
             moved = 0
             for path in sorted(self.folder.glob("*.log")) if self.folder.is_dir() else []:
-                if path == self._path and self._fd >= 0:
+                if path == self._path:  # this process's open journal
                     continue
                 moved += self._drain_file(path)
             return moved
