@@ -76,25 +76,52 @@ class Journal:
         self._file_start = 0  # entries written before the open file
         self._syncing = False
         self._failed = False
-        self._flusher: threading.Thread | None = None
         self._drainer: threading.Thread | None = None
         self._stop = threading.Event()
 
     # Appending -------------------------------------------------------------------------
 
     def append(self, values: dict[str, Any]) -> None:
-        """Write one entry and return once it is on disk."""
+        """Write one entry and return once it is on disk.
+
+        The first waiting writer fsyncs for every entry written so far, the others wait
+        for it (group commit without a flusher thread: no hand-off between threads, which
+        under the GIL cost more than the fsync).
+        """
         line = _encode(values)
         with self._lock:
             self._ensure_open()
             os.write(self._fd, line)  # one write of one line: never interleaved
             self._written += 1
             mine = self._written
-            self._lock.notify_all()
-            while self._synced < mine and self._pid == os.getpid():
+            while self._synced < mine:
                 if self._failed:
                     raise OSError("the read-audit journal cannot be written")
-                self._lock.wait(1.0)
+                if self._syncing:
+                    self._lock.wait(1.0)
+                    continue
+                self._sync_for_all()
+
+    def _sync_for_all(self) -> None:
+        """fsync what is written, outside the lock (called and returning with it held)."""
+        self._syncing = True
+        target, fd = self._written, self._fd
+        self._lock.release()
+        synced = False
+        try:
+            os.fsync(fd)  # entries arriving meanwhile form the next group
+            synced = True
+        except OSError:
+            # The disk failed: no read may be answered as if its entry were on file.
+            log.exception("could not fsync the read-audit journal")
+        finally:
+            self._lock.acquire()
+            self._syncing = False
+            if synced:
+                self._synced = max(self._synced, target)
+            else:
+                self._failed = True
+            self._lock.notify_all()
 
     def _ensure_open(self) -> None:
         if self._pid != os.getpid():  # first use, or a forked worker: a journal of its own
@@ -104,8 +131,6 @@ class Journal:
             self._syncing = False
             self._stop = threading.Event()
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._flusher = threading.Thread(target=self._flush_loop, daemon=True)
-            self._flusher.start()
             if self.drain_seconds > 0:
                 self._drainer = threading.Thread(target=self._drain_loop, daemon=True)
                 self._drainer.start()
@@ -127,29 +152,6 @@ class Journal:
             os.fsync(folder)
         finally:
             os.close(folder)
-
-    def _flush_loop(self) -> None:
-        pid = os.getpid()
-        while True:
-            with self._lock:
-                while self._synced == self._written and not self._stop.is_set():
-                    self._lock.wait(1.0)
-                if self._pid != pid or self._stop.is_set():
-                    return
-                target, fd = self._written, self._fd
-                self._syncing = True
-            try:
-                os.fsync(fd)  # outside the lock: entries arriving meanwhile form the next group
-            except OSError:
-                # The disk failed: no read may be answered as if its entry were on file.
-                log.exception("could not fsync the read-audit journal")
-                self._failed = True
-            finally:
-                with self._lock:
-                    if not self._failed:
-                        self._synced = max(self._synced, target)
-                    self._syncing = False
-                    self._lock.notify_all()
 
     # Draining --------------------------------------------------------------------------
 
