@@ -1,8 +1,11 @@
 """Writing audit records, and reading one back as the facts of a FHIR AuditEvent.
 
 ``record`` adds the entry to the request's unit of work, so a change and its audit entry
-commit together. ``record_refusal`` writes at once on its own connection: a refused or
-failed request rolls its work back, but the attempt must still be on file.
+commit together; the entry of a read (``JOURNALED``) goes instead to the durable journal
+of ``store/audit_journal.py``, on disk before the read is answered, so that a read writes
+nothing to the database on its way. Whoever reads the trail back calls ``drain`` first.
+``record_refusal`` writes at once on its own connection: a refused or failed request
+rolls its work back, but the attempt must still be on file.
 
 Every request of the module ends with at least one entry on file: ``complete_trail`` runs
 after each of them and writes one (on its own connection, since whatever the request added
@@ -13,19 +16,22 @@ may have rolled back) for a request that committed none, such as a redirect to s
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Select, bindparam, event, insert
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from fhir_mappings.audit_event import AuditFacts
 from fhir_mappings.datetimes import fhir_instant
 from intake_ai.boundary.patients import patient_of_request
 from intake_ai.models import AuditRecord
+from intake_ai.store.audit_journal import Journal
 from intake_ai.store.database import engine, session, utcnow
 
 log = logging.getLogger(__name__)
@@ -114,6 +120,32 @@ def _values(
 
 _INSERT = insert(AuditRecord)
 
+#: Operations that change nothing: their entries are journaled (see the module's doc).
+JOURNALED = frozenset({"read", "vread", "view", "history-instance", "history-type", "search-type"})
+
+
+def journal() -> Journal | None:
+    """This app's read-audit journal (None when ``INTAKE_AI_AUDIT_JOURNAL`` is off)."""
+    state = current_app.extensions["intake_ai"]
+    if state.journal is None and current_app.config["INTAKE_AI_AUDIT_JOURNAL"]:
+        folder = current_app.config["INTAKE_AI_AUDIT_JOURNAL_DIR"]
+        if folder is None:
+            # One folder per database, so that each drains into its own table.
+            url = engine().url.render_as_string(hide_password=False)
+            name = hashlib.sha256(url.encode()).hexdigest()[:16]
+            folder = Path(current_app.instance_path) / "audit-journal" / name
+        state.journal = Journal(
+            Path(folder), engine(), float(current_app.config["INTAKE_AI_AUDIT_DRAIN_SECONDS"])
+        )
+    return state.journal
+
+
+def drain() -> None:
+    """Move every journaled entry of this process, and of any ended one, into the table."""
+    trail_journal = journal()
+    if trail_journal is not None:
+        trail_journal.drain()
+
 
 def record(
     operation: str,
@@ -124,60 +156,24 @@ def record(
     detail: str | None = None,
     actor: Any = None,
 ) -> None:
-    """Add an audit entry to the current transaction (it commits or rolls back with it).
+    """Add an audit entry to the current transaction (it commits or rolls back with it),
+    or for a read, put it on file in the journal now.
 
     A plain INSERT on the session's connection rather than an ORM object or an ORM insert:
     every API call writes one, and either ORM path costs more than the row (the ORM bulk
     insert 69 us, this 18 us).
     """
     values = _values(operation, entity, client_id, outcome, detail, actor)
+    read_journal = journal() if operation in JOURNALED else None
+    if read_journal is not None:
+        read_journal.append(values)
+        trail = _trail()
+        if trail is not None:
+            trail.on_file = True
+            trail.journaled = True
+        return
     session().connection().execute(_INSERT, values)
     _added_to_unit_of_work()
-
-
-#: The same INSERT with named parameters, for a read to carry (see ``carrying``).
-_CARRIED = insert(AuditRecord).values(
-    {
-        c.name: bindparam(f"audit_{c.name}", type_=c.type)
-        for c in AuditRecord.__table__.c
-        if c.name != "id"
-    }
-)
-
-
-def _carried_by_reads() -> bool:
-    return session().get_bind().dialect.name == "postgresql"
-
-
-def carrying(statement: Select[Any]) -> Select[Any]:
-    """``statement``, writing the request's audit entry itself where the database can.
-
-    On PostgreSQL the entry becomes a data-modifying WITH of the read, which the server
-    runs whether or not the read returns rows: one round trip fewer on every API search.
-    The entry's values are the parameters ``carried`` gives.
-    """
-    return statement.add_cte(_CARRIED.cte("audit_entry")) if _carried_by_reads() else statement
-
-
-def carried(
-    operation: str,
-    entity: str | None = None,
-    *,
-    detail: str | None = None,
-    client_id: int | None = None,
-) -> dict[str, Any]:
-    """The parameters that make a ``carrying`` statement write this entry.
-
-    Where statements do not carry entries (SQLite: in process, no round trip to save), the
-    entry is written now, as ``record`` writes it, and there are none. Either way it
-    commits or rolls back with the request's work.
-    """
-    if not _carried_by_reads():
-        record(operation, entity, detail=detail, client_id=client_id)
-        return {}
-    values = _values(operation, entity, client_id, Outcome.SUCCESS, detail, None)
-    _added_to_unit_of_work()
-    return {f"audit_{name}": value for name, value in values.items()}
 
 
 def record_refusal(
@@ -242,6 +238,8 @@ class _Trail:
     failure_on_file: bool = False
     #: Why the request was refused without an exception (a redirect to sign-in).
     refusal: str | None = None
+    #: An entry of this request went to the read-audit journal.
+    journaled: bool = False
 
 
 #: Kept in the WSGI environ, which belongs to one request (``g`` can outlive a request).
@@ -315,6 +313,8 @@ def complete_trail(status: int) -> None:
     trail = _trail()
     if trail is None or _exempt():
         return
+    if trail.journaled and not current_app.config["INTAKE_AI_AUDIT_DRAIN_SECONDS"]:
+        drain()
     if trail.on_file and not (status >= 500 and not trail.failure_on_file):
         return
     if status >= 500:

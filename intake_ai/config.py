@@ -94,6 +94,15 @@ DEFAULTS: dict[str, Any] = {
     #: ``{"https://ehr.example.org": {"jwks": {"keys": [...]}, "user": "ehr"}}``. ``user``
     #: is the integrator account every call of that EHR acts as. Empty: no CDS client.
     "INTAKE_AI_CDS_CLIENTS": {},
+    #: Reads' audit entries go through a durable journal (README, "Reliability") rather than
+    #: a write in the read's transaction.
+    "INTAKE_AI_AUDIT_JOURNAL": True,
+    #: The journal's folder, one per database. None: in the instance folder, named for the
+    #: database URL.
+    "INTAKE_AI_AUDIT_JOURNAL_DIR": None,
+    #: Seconds between moves of journaled entries into the audit table. 0: at the end of
+    #: every request that journaled one (the tests, which read the table right after).
+    "INTAKE_AI_AUDIT_DRAIN_SECONDS": 0.2,
 }
 
 

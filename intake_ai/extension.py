@@ -23,6 +23,7 @@ from intake_ai.boundary.hosts import check_public_url
 from intake_ai.boundary.scope import Mount, mount_of
 from intake_ai.config import apply_defaults, ensure_secret_key
 from intake_ai.models import User
+from intake_ai.store.audit_journal import Journal
 from intake_ai.untrusted import RowIdConverter, keep_form_bytes
 
 
@@ -35,6 +36,8 @@ class IntakeAIState:
     own_login: bool
     #: Where the module's URLs are (set once its blueprints are registered).
     mount: Mount | None = None
+    #: The read-audit journal, opened on first use (``audit.journal``).
+    journal: Journal | None = None
 
     def host_sign_in(self, here: str) -> ResponseReturnValue:
         """Nobody the module knows is signed in, in a host that signs people in itself: off

@@ -8,7 +8,8 @@ after ``channel_timeout``; headers and bodies are bounded. Any other WSGI server
 ``intake_ai.wsgi:app`` (``gunicorn -w 4 intake_ai.wsgi:app``), but gunicorn's default sync
 workers are each held by one slow client: put such a server behind a buffering proxy.
 
-On import the app is built, then what start-up loaded is frozen (the app, the FHIR models,
+On import the app is built, the read audits a killed process left in its journal are
+moved into the audit table, then what start-up loaded is frozen (the app, the FHIR models,
 plotly's figure classes): it lives as long as the process, and otherwise every full garbage
 collection scans all of it again (80 ms on the supervisor dashboard at practice scale, a
 pause that struck one request in three or four).
@@ -18,14 +19,21 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
 
-from intake_ai import create_app
+from intake_ai import audit, create_app
 
 app = create_app()
+with app.app_context():
+    # Read audits a previous process journaled but did not drain (it was killed).
+    try:
+        audit.drain()
+    except Exception:  # noqa: BLE001 - e.g. not migrated yet; the entries stay on disk
+        logging.getLogger(__name__).exception("could not drain the read-audit journal")
 gc.freeze()
 
 #: waitress settings of the shipped configuration (see the README, "Serving").

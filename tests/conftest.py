@@ -51,6 +51,9 @@ def base_config(database_url: str) -> dict[str, Any]:
         "INTAKE_AI_SECURE_COOKIES": False,
         # Every resource any test writes is validated with fhir.resources before storing.
         "INTAKE_AI_VALIDATE_STORED": True,
+        # Tests read the audit table right after a request: journaled reads move there at
+        # the end of each request rather than in the background.
+        "INTAKE_AI_AUDIT_DRAIN_SECONDS": 0,
     }
 
 

@@ -42,6 +42,7 @@ def _resource(actor: Actor, record: AuditRecord) -> bytes:
 def read(event_id: str) -> Answer:
     actor = current_actor()
     require_scope(actor, "AuditEvent", "read")
+    audit.drain()  # the journaled reads too
     number = row_id(event_id)
     record = (
         session().scalar(
@@ -62,6 +63,7 @@ def search(args: Sequence[tuple[str, str]]) -> Answer:
     """Newest first; paged by the audit record's id (a keyset, so paging survives inserts)."""
     actor = current_actor()
     require_scope(actor, "AuditEvent", "read")
+    audit.drain()  # the journaled reads too
     clauses = [access.audit_record_filter(actor)]
     seen: set[str] = set()
     count = 50

@@ -1,6 +1,6 @@
 """The module's tables. Importing this package registers all of them on ``Base.metadata``."""
 
-from intake_ai.models.audit import AuditRecord
+from intake_ai.models.audit import AuditRecord, DrainedSegment
 from intake_ai.models.cds import UsedCdsToken
 from intake_ai.models.checkins import CheckIn, CheckInProposal, CheckInThrottle
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
@@ -25,6 +25,7 @@ __all__ = [
     "ClientLanguage",
     "ConsentState",
     "Draft",
+    "DrainedSegment",
     "Encounter",
     "EncounterKind",
     "ExportJob",

@@ -42,3 +42,16 @@ class AuditRecord(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(String(500))
+
+
+class DrainedSegment(Base):
+    """A read-audit journal segment whose entries are in ``intake_audit``.
+
+    Written in the same transaction as the entries, so that a drain cut short between its
+    commit and the segment's removal is never drained twice.
+    """
+
+    __tablename__ = "intake_audit_drained"
+
+    segment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    drained: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
