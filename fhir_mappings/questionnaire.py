@@ -92,14 +92,11 @@ def _item(item: Item, terminology_server: str | None) -> dict[str, Any]:
         result["maxLength"] = item.max_length
     if item.answers is not None:
         if terminology_server is None:
-            # Offline: the options themselves, which every SDC renderer reads.
+            # Offline: the options themselves, which every SDC renderer reads. Their Spanish
+            # is on the ValueSets' designations: a translation on an option's display made
+            # Smart Forms unable to select it.
             result["answerOption"] = [
-                {
-                    "valueCoding": {
-                        **coding(LOCAL_SYSTEM, o.code, o.display),
-                        **_translation("_display", o.es),
-                    }
-                }
+                {"valueCoding": coding(LOCAL_SYSTEM, o.code, o.display)}
                 for o in item.answers.options
             ]
         else:

@@ -64,6 +64,22 @@ def _any_id(client, headers, kind: str) -> dict:  # type: ignore[no-untyped-def]
     return found["entry"][0]["resource"]
 
 
+def _new(app, world, kind: str) -> dict:  # type: ignore[no-untyped-def]
+    """A resource of ``kind`` to create, written as the clinician dr-a's EHR would."""
+    from datetime import UTC, datetime
+
+    from tests.test_fhir_consent import user_id
+    from tests.test_fhir_ehr_writes import encounter, patient
+    from tests.test_fhir_write import note_response, practitioner
+
+    dr_a = user_id(app, "dr-a")
+    if kind == "Patient":
+        return patient(app, "WALKED-1", dr_a)
+    if kind == "Encounter":
+        return encounter(world.agreed, dr_a, datetime.now(UTC))
+    return note_response(world, practitioner(app, "dr-a"))
+
+
 def test_every_capability_claim_works_and_the_rest_is_refused(app, client, world, make) -> None:
     from tests.test_fhir_write import note_response, practitioner
 
@@ -97,15 +113,16 @@ def test_every_capability_claim_works_and_the_rest_is_refused(app, client, world
                     posted = client.post(
                         f"/fhir/{kind}/_search", headers=headers, data={"_count": "1"}
                     )
-                    assert posted.json["type"] == "searchset"
-            elif code == "create":  # QuestionnaireResponse
+                    assert posted.json["type"] == "searchset", (kind, posted.json)
+            elif code == "create":
                 made = client.post(
                     f"/fhir/{kind}",
                     headers={**headers, **FHIR},
-                    data=json.dumps(note_response(world, practitioner(app, "dr-a"))),
+                    data=json.dumps(_new(app, world, kind)),
                 )
-                assert made.status_code == 201, made.json
-                sample = made.json
+                assert made.status_code == 201, (kind, made.json)
+                if kind == "QuestionnaireResponse":
+                    sample = made.json
             elif code == "update":
                 body = {k: v for k, v in sample.items() if k != "meta"}
                 if kind == "Observation":
@@ -161,10 +178,31 @@ def test_every_capability_claim_works_and_the_rest_is_refused(app, client, world
                 )
                 assert checked_body.status_code == 200, (kind, checked_body.json)
             elif name == "export":
+                # Group export is of one Group (instance level); Patient export of them all.
+                where = one if kind == "Group" else f"/fhir/{kind}"
                 kicked = client.get(
-                    f"/fhir/{kind}/$export", headers={**auditor, "Prefer": "respond-async"}
+                    f"{where}/$export", headers={**auditor, "Prefer": "respond-async"}
                 )
                 assert kicked.status_code == 202
+            elif name == "extract":
+                body = {**note_response(world, practitioner(app, "dr-a")), "status": "completed"}
+                extracted = client.post(
+                    f"/fhir/{kind}/$extract", headers={**headers, **FHIR}, data=json.dumps(body)
+                )
+                assert extracted.json["type"] == "transaction", extracted.json
+            elif name in ("expand", "lookup", "validate-code"):
+                code = (
+                    sample["concept"][0]["code"]
+                    if kind == "CodeSystem"
+                    else sample["compose"]["include"][0]["concept"][0]["code"]
+                )
+                query = "" if name == "expand" else f"?code={code}"
+                if kind == "ValueSet" and name == "validate-code":
+                    query += f"&system={sample['compose']['include'][0]['system']}"
+                answered = client.get(f"{one}/${name}{query}", headers=headers)
+                assert answered.status_code == 200, (kind, name, answered.json)
+                expected = "ValueSet" if name == "expand" else "Parameters"
+                assert answered.json["resourceType"] == expected
             elif name == "everything":
                 everything = client.get(f"{one}/$everything", headers=headers)
                 assert everything.json["type"] == "searchset"

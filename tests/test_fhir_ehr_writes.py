@@ -315,3 +315,44 @@ def test_authored_is_kept_as_sent_and_checked(app, client, world) -> None:
     assert stored.status_code == 201
     kept = {k: v for k, v in stored.json.items() if k not in ("id", "meta")}
     assert kept == sent  # only the server's id and meta were added
+
+
+def test_update_by_id_writes_a_readable_patient_and_knows_no_hidden_one(
+    app, client, world, ehr
+) -> None:
+    dr_a, dr_b = user_id(app, "dr-a"), user_id(app, "dr-b")
+    with app.app_context():
+        identifier = session().get(Client, world.agreed).ehr_patient_id  # type: ignore[union-attr]
+        hidden = session().get(Client, world.undecided).ehr_patient_id  # type: ignore[union-attr]
+    url = f"/fhir/Patient/{world.agreed}"
+    moved = send(client, "PUT", url, ehr, patient(app, identifier, dr_a, dr_b))
+    assert moved.status_code == 200 and moved.json["resourceType"] == "Patient"
+    assert {g["reference"] for g in moved.json["generalPractitioner"]} == {
+        f"Practitioner/{dr_a}",
+        f"Practitioner/{dr_b}",
+    }
+    # The identifier names the patient: a PUT by id may not change it.
+    renamed = send(client, "PUT", url, ehr, patient(app, identifier + "-X", dr_a))
+    assert renamed.status_code == 400
+    assert renamed.json["issue"][0]["expression"] == ["Patient.identifier"]
+    # A client who did not agree is not known by id, as for a read; nor is an unknown id.
+    with app.app_context():
+        before = set(
+            session().scalars(
+                select(CareAssignment.clinician_id).where(
+                    CareAssignment.client_id == world.undecided
+                )
+            )
+        )
+    for pid, value in ((world.undecided, hidden), (987654, "NOBODY")):
+        refused = send(client, "PUT", f"/fhir/Patient/{pid}", ehr, patient(app, value, dr_a))
+        assert refused.status_code == 404, refused.json
+    with app.app_context():
+        after = set(
+            session().scalars(
+                select(CareAssignment.clinician_id).where(
+                    CareAssignment.client_id == world.undecided
+                )
+            )
+        )
+    assert after == before

@@ -180,6 +180,29 @@ def upsert_patient(args: Sequence[tuple[str, str]]) -> Answer:
     return _update(actor, existing, facts, clinicians)
 
 
+def update_patient(resource_id: str) -> Answer:
+    """PUT Patient/{id}: the same update as by identifier, for a Patient the caller may read.
+
+    One the caller may not read is not known here (404, as for a read): the conditional
+    update by identifier is the EHR's way to write about a client it cannot see.
+    """
+    actor = current_actor()
+    _require_writer(actor, "Patient")
+    row = resource_store.current("Patient", resource_id)
+    if row is None or row.deleted or not visible(actor, row):
+        raise NotFound(f"Patient/{resource_id} is not known (create with POST)")
+    client = session().get(Client, row.client_id)
+    assert client is not None
+    _resource, facts = _patient_body()
+    if facts.identifier != client.ehr_patient_id:
+        where = "Patient.identifier"
+        raise FhirError(
+            400, [OutcomeIssue("invalid", f"{where}: must stay this patient's", expression=where)]
+        )
+    clinicians = _clinicians(actor, facts.clinicians, "Patient.generalPractitioner")
+    return _update(actor, client, facts, clinicians)
+
+
 # Encounters ---------------------------------------------------------------------------
 
 

@@ -45,12 +45,18 @@ def _refuse(message: str) -> NoReturn:
     raise FhirError(400, [OutcomeIssue("invalid", f"{AUTHORED}: {message}", expression=AUTHORED)])
 
 
-def check_authored(resource: dict[str, Any], encounter: Encounter) -> None:
+def check_authored(
+    resource: dict[str, Any], encounter: Encounter, stored: str | None = None
+) -> None:
     """``authored`` is kept as sent; it must not lie in the future and must fall on the
     session's day (in the clinic's time zone): the answers are dated by it (SDC), and a
-    response dated on another day would chart under a session it does not belong to."""
+    response dated on another day would chart under a session it does not belong to.
+
+    ``stored``: the ``authored`` of the version an update replaces. Sent back unchanged it
+    stands as it was (a note typed in the pages the day after the session keeps its date).
+    """
     text = resource.get("authored")
-    if text is None:
+    if text is None or (stored is not None and text == stored):
         return  # optional in FHIR: the answers are then dated by the session
     if not isinstance(text, str) or len(text) < 10:
         _refuse("give at least the day the answers were given")

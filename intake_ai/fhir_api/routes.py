@@ -203,6 +203,13 @@ def upsert_patient() -> Response:
     return _answer(result)
 
 
+@bp.route(f"/Patient/{_ID}", methods=["PUT"])
+def update_patient(resource_id: str) -> Response:
+    with transaction():
+        result = people_writes.update_patient(resource_id)
+    return _answer(result)
+
+
 @bp.route("/Encounter", methods=["POST"])
 def create_encounter() -> Response:
     with transaction():
@@ -323,7 +330,12 @@ def export_group(group_id: str) -> Response:
 
 
 @bp.route("/Group", methods=["GET"])
+@bp.route("/Group/_search", methods=["POST"])
 def group_search() -> Response:
+    if request.method == "POST" and request.mimetype != "application/x-www-form-urlencoded":
+        raise FhirError(
+            415, "POST _search takes application/x-www-form-urlencoded.", code="not-supported"
+        )
     with transaction():
         result = groups.search(_args())
     return _answer(result)

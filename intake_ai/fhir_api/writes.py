@@ -297,7 +297,8 @@ def update_response(response_id: str) -> Answer:
                 )
             ],
         )
-    check_authored(resource, target.encounter)
+    assert existing.content is not None
+    check_authored(resource, target.encounter, json.loads(existing.content).get("authored"))
     answers = response_answers(resource, target.definition)
     row = _store_response(actor, target, answers, existing, base, resource)
     return prefer_return(row, 200)
