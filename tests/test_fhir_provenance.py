@@ -206,3 +206,20 @@ def test_target_searches_by_type_and_id_or_by_id_alone(app, client, world) -> No
     assert provenances(client, world.integrator, f"target=Flag/{response.resource_id}") == []
     refused = client.get("/fhir/Provenance?target=Observation/a/b", headers=world.integrator)
     assert refused.status_code == 400
+
+
+def test_revinclude_finds_the_provenance_of_any_record_it_names(app, client, world) -> None:
+    rows = current_rows(app, world.second)
+    [response] = [r for r in rows.values() if r.resource_type == "QuestionnaireResponse"]
+    [expected] = provenances(client, world.integrator, f"target={response.reference}")
+    # An extracted Observation is not the Provenance's first target: it is found all the same.
+    observation = next(r for r in rows.values() if r.resource_type == "Observation")
+    found = client.get(
+        f"/fhir/Observation?_id={observation.resource_id}&_revinclude=Provenance:target",
+        headers=world.integrator,
+    ).json
+    included = [
+        e["resource"]["id"] for e in found["entry"] if e["resource"]["resourceType"] == "Provenance"
+    ]
+    assert included == [expected["id"]]
+    assert [e["search"]["mode"] for e in found["entry"]] == ["match", "include"]

@@ -16,7 +16,7 @@ from intake_ai import access
 from intake_ai.auth.actors import Actor
 from intake_ai.fhir_api.search_params import CORRECTABLE, LINK_BY_SPEC, Link
 from intake_ai.fhir_api.search_query import Include, Search
-from intake_ai.models import StoredResource
+from intake_ai.models import ProvenanceTarget, StoredResource
 from intake_ai.models.store import current_version
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session
@@ -107,12 +107,17 @@ def revincluded(actor: Actor, search: Search, rows: Sequence[Any]) -> list[Any]:
         keys = [k for k in (_key(link, r) for r in rows) if k is not None]
         if not keys:
             continue
-        column = getattr(StoredResource, link.column)
+        if link.source == "Provenance":
+            # Every target of a Provenance has its own index row, not only the first.
+            named = select(ProvenanceTarget.resource_pk).where(ProvenanceTarget.target.in_(keys))
+            pointing = StoredResource.pk.in_(named)
+        else:
+            pointing = getattr(StoredResource, link.column).in_(keys)
         clauses = [
             StoredResource.resource_type == link.source,
             current_version(),
             StoredResource.deleted.is_(False),
-            column.in_(keys),
+            pointing,
             access.api_resource_filter(actor, link.source),
         ]
         if link.source in CORRECTABLE:

@@ -249,7 +249,7 @@ LINKS: tuple[Link, ...] = (
     Link("Flag", "author", "author", ("Practitioner",)),
     *_links_to_people("Consent", "patient"),
     *_links_to_people("Encounter"),
-    # Indexed by its first target (``search_index``); followed once Provenance is served.
+    # Every target has a row of its own (``ProvenanceTarget``, written with the Provenance).
     Link("Provenance", "target", "target", ("*",), "derived_from"),
 )
 _SERVED = frozenset(SERVED_RESOURCE_TYPES)
