@@ -509,3 +509,35 @@ def test_an_edit_keeps_the_client_as_source_only_of_answers_it_leaves_unchanged(
     assert edited.status_code == 302
     second, _ = marked()
     assert second == set(CLIENT_ANSWERS) - {"days-per-week"}
+
+
+def test_removing_the_note_for_good_removes_what_the_client_sent_for_it(app, make) -> None:
+    client_id, upcoming, web = agreed_client(app, make)
+    secret = issue(web, upcoming)
+    app.test_client().post(f"/check-in/{secret}", data=CLIENT_ANSWERS)
+    from tests.intake_helpers import review_answers
+
+    review = web.post(
+        f"/sessions/{upcoming}/note",
+        data={"confirmed": ["any-use", "tools"], "review": "agree", "action": "review"},
+    )
+    assert review.status_code == 200, review.get_data(as_text=True)[:2000]
+    saved = web.post(
+        f"/sessions/{upcoming}/note",
+        data={
+            "answers": review_answers(review.get_data(as_text=True)),
+            "review": "agree",
+            "action": "save",
+        },
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        [proposal] = session().scalars(select(CheckInProposal)).all()
+        note_id = proposal.reviewed_in
+    purged = web.post(
+        f"/records/QuestionnaireResponse/{note_id}/purge", data={"reason": "duplicate"}
+    )
+    assert purged.status_code == 302
+    with app.app_context():
+        assert session().scalars(select(CheckInProposal)).all() == []
+        assert session().get(Client, client_id) is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from fhir_mappings.codes import EXT_CHANGE_REASON, EXT_ENTERED_IN_ERROR_REASON
 from fhir_mappings.definitions import definition_of
@@ -19,7 +19,7 @@ from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, InvalidInput, NotFound
 from intake_ai.forms.records import extracted_rows
-from intake_ai.models import StoredResource
+from intake_ai.models import CheckInProposal, StoredResource
 from intake_ai.records.provenance import with_provenance
 from intake_ai.risk import service as risk
 from intake_ai.store import resources as resource_store
@@ -122,12 +122,17 @@ def purge(actor: Actor, resource_type: str, resource_id: str, reason_code: str) 
         raise InvalidInput({"reason": ["Choose why the record is removed."]})
     if resource_type not in ("QuestionnaireResponse", "Observation", "Flag", "Consent"):
         raise InvalidInput({"form": ["Only clinical records can be removed."]})
-    client_id = row.client_id
+    client_id, encounter_id = row.client_id, row.encounter_id
     # Plain (type, id) pairs: purging expires the ORM rows as it deletes them.
     targets = [(t.resource_type, t.resource_id) for t in (row, *_dependents(row))]
     for kind, target_id in targets:
         resource_store.purge(kind, target_id, author_id=actor.user.id)
         audit.record("purge", f"{kind}/{target_id}", client_id=client_id, detail=reason_code)
+    if resource_type == "QuestionnaireResponse" and encounter_id is not None:
+        # What the client sent for that session goes with the note it was proposed for.
+        session().execute(
+            delete(CheckInProposal).where(CheckInProposal.encounter_id == encounter_id)
+        )
 
     if client_id is not None:
         risk.rescore(client_id, actor.user.id)
