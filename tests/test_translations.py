@@ -5,6 +5,7 @@ the compiled catalogue is the one the .po says; forms show a Spanish reader's la
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
@@ -49,6 +50,16 @@ def test_every_definition_text_has_its_spanish() -> None:
     assert _untranslated_texts() == []
 
 
+def _at(node: Any, path: str) -> Any:
+    """The element at a path as ``texts`` writes it (``.item[1].answerOption[0].valueCoding``)."""
+    for part in path.strip(".").split("."):
+        name, _, rest = part.partition("[")
+        node = node[name]
+        for index in rest.rstrip("]").split("][") if rest else []:
+            node = node[int(index)]
+    return node
+
+
 def test_the_questionnaires_carry_a_translation_for_every_text() -> None:
     def texts(node, path="") -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
         found = []
@@ -64,11 +75,27 @@ def test_the_questionnaires_carry_a_translation_for_every_text() -> None:
                 found += texts(value, f"{path}[{index}]")
         return found
 
-    resources = [build_questionnaire(d) for d in VERSIONS] + value_sets(VERSIONS)
+    sets = value_sets(VERSIONS)
+    # Options carry their Spanish on the ValueSets (a translation on an answerOption's
+    # display stops Smart Forms from selecting it): each option's code must be translated
+    # there, which the ValueSets' own walk below checks.
+    translated_codes = {
+        concept["code"]
+        for vs in sets
+        for include in vs["compose"]["include"]
+        for concept in include.get("concept", [])
+        if TRANSLATION in [e["url"] for e in concept.get("_display", {}).get("extension", [])]
+    }
+    resources = [build_questionnaire(d) for d in VERSIONS] + sets
     lacking = []
     for resource in resources:
         for path, element in texts(resource):
             if path.endswith(".compose.include[0].display"):
+                continue
+            if ".answerOption[" in path:
+                code = _at(resource, path.removesuffix(".display"))["code"]
+                if code not in translated_codes:
+                    lacking.append(f"{resource['id']}{path}")
                 continue
             if path in (".title",) and resource["resourceType"] == "ValueSet":
                 continue  # a ValueSet's own title is for integrators, not the client
