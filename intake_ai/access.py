@@ -31,6 +31,7 @@ from intake_ai.models import (
     Supervision,
 )
 from intake_ai.store.database import session
+from intake_ai.untrusted import MAX_INTEGER_ID
 
 
 def visible_client_ids(actor: Actor) -> Select[int]:
@@ -61,12 +62,14 @@ def _visible_client(role: Role, user_id: int) -> ColumnElement[bool]:
 
 
 def can_view_client(actor: Actor, client_id: int) -> bool:
+    if not 0 < client_id <= MAX_INTEGER_ID:
+        return False
     condition = exists().where(Client.id == client_id, Client.id.in_(visible_client_ids(actor)))
     return bool(session().scalar(select(condition)))
 
 
 def is_clinician_of_record(actor: Actor, client_id: int) -> bool:
-    if actor.user.role is not Role.CLINICIAN:
+    if actor.user.role is not Role.CLINICIAN or not 0 < client_id <= MAX_INTEGER_ID:
         return False
     return session().get(CareAssignment, (actor.user.id, client_id)) is not None
 

@@ -18,6 +18,9 @@ from werkzeug.wrappers import Request
 #: Up to 18 ASCII digits: always below 2**63, the largest BIGINT both databases hold.
 _ROW_ID = re.compile(r"[0-9]{1,18}")
 MAX_ROW_ID = 10**18 - 1
+#: The largest id of a row that is not a stored resource (clients, sessions, users, links...):
+#: those are INTEGER columns, and PostgreSQL refuses to compare one with a larger number.
+MAX_INTEGER_ID = 2**31 - 1
 #: U+FFFD is what Werkzeug puts in place of bytes that are not UTF-8; lone surrogates cannot
 #: be stored as UTF-8; control characters (but tab, CR, LF) are not text, FHIR strings
 #: exclude them and PostgreSQL refuses NUL.
@@ -34,11 +37,13 @@ def row_id(raw: str | None) -> int | None:
 
 
 class RowIdConverter(IntegerConverter):
-    """``<intake_id:name>`` in routes: a row id the database can hold, otherwise a 404."""
+    """``<intake_id:name>`` in routes: a row id the database can hold, otherwise a 404.
+
+    Every such id names an INTEGER row (a client, a session, a user, a version).
+    """
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-
-        kwargs.setdefault("max", MAX_ROW_ID)
+        kwargs.setdefault("max", MAX_INTEGER_ID)
         super().__init__(map, *args, **kwargs)
 
 

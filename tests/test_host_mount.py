@@ -174,6 +174,9 @@ def readme_host(app, migrated: str, monkeypatch, tmp_path: Path) -> Iterator[Fla
     exec(compile(readme_mount_snippet(), "README.md", "exec"), namespace)  # noqa: S102
     host: Flask = namespace["app"]
     host.config["INTAKE_AI_PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+    # Read audits move into the table at the end of each request, as in every test app: a
+    # drain thread outliving the test would race the next test's emptying of the tables.
+    host.config["INTAKE_AI_AUDIT_DRAIN_SECONDS"] = 0
 
     manager = LoginManager(host)
     manager.login_view = "host_login"
