@@ -15,21 +15,19 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from fhir_mappings.datetimes import fhir_datetime
 from fhir_mappings.definitions import INTAKE
 from fhir_mappings.extraction import ExtractionContext, extract_observations
-from fhir_mappings.response import ResponseContext, build_response
 from intake_ai.forms.schema import load_answers
 from intake_ai.models import StoredResource, User
 from intake_ai.store.database import session
 from tests.conftest import ON_POSTGRES, bearer
 from tests.intake_helpers import FULL_INTAKE
+from tests.test_fhir_consent import intake_resource
 
 pytestmark = pytest.mark.slow
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -86,24 +84,7 @@ def server(database_url: str, workers: int) -> Iterator[str]:
 
 
 def intake_body(client_id: int, encounter_id: int, author_id: int) -> bytes:
-    answers = load_answers(INTAKE, FULL_INTAKE)
-    resource = build_response(
-        INTAKE,
-        answers,
-        ResponseContext(
-            "x",
-            "completed",
-            f"Patient/{client_id}",
-            f"Encounter/{encounter_id}",
-            f"Practitioner/{author_id}",
-            f"Patient/{client_id}",
-            "2026-11-24T10:00:00Z",
-        ),
-    )
-    resource.pop("id")
-    # The sessions of these tests start now: the answers are authored on their day.
-    resource["authored"] = fhir_datetime(datetime.now(UTC))
-    return json.dumps(resource).encode()
+    return json.dumps(intake_resource(client_id, encounter_id, author_id)).encode()
 
 
 def post(base: str, token: str, body: bytes) -> tuple[int, dict]:
