@@ -106,13 +106,18 @@ def batch_bundle() -> Response:
     return _answer(result)
 
 
-@bp.route(f"/{_TYPE}", methods=["GET"])
-@bp.route(f"/{_TYPE}/_search", methods=["POST"])
-def search(resource_type: str) -> Response:
+def _require_search_form() -> None:
+    """A POSTed search carries its parameters as a form, as FHIR defines ``_search``."""
     if request.method == "POST" and request.mimetype != "application/x-www-form-urlencoded":
         raise FhirError(
             415, "POST _search takes application/x-www-form-urlencoded.", code="not-supported"
         )
+
+
+@bp.route(f"/{_TYPE}", methods=["GET"])
+@bp.route(f"/{_TYPE}/_search", methods=["POST"])
+def search(resource_type: str) -> Response:
+    _require_search_form()
     with transaction():
         result = service.search(resource_type, _args())
     return _answer(result)
@@ -332,10 +337,7 @@ def export_group(group_id: str) -> Response:
 @bp.route("/Group", methods=["GET"])
 @bp.route("/Group/_search", methods=["POST"])
 def group_search() -> Response:
-    if request.method == "POST" and request.mimetype != "application/x-www-form-urlencoded":
-        raise FhirError(
-            415, "POST _search takes application/x-www-form-urlencoded.", code="not-supported"
-        )
+    _require_search_form()
     with transaction():
         result = groups.search(_args())
     return _answer(result)
