@@ -62,6 +62,9 @@ PAGE_ACTIONS = (
     "screenshot",
     "close",
 )
+#: Actions that can submit a form or follow a link; the watcher waits for the page they lead to.
+NAVIGATING_ACTIONS = frozenset({"click", "dblclick", "press", "tap", "check", "select_option"})
+
 LOCATOR_ACTIONS = (
     "click",
     "dblclick",
@@ -291,8 +294,15 @@ def watch_playwright(monkeypatch: pytest.MonkeyPatch, axe: Accessibility) -> Non
 
     def before(method: Callable[..., Any], page_of: Callable[[Any], Page], name: str) -> Any:
         def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
-            axe.check(page_of(self), f"before {name}", only_if_changed=True)
-            return method(self, *args, **kwargs)
+            page = page_of(self)
+            axe.check(page, f"before {name}", only_if_changed=True)
+            result = method(self, *args, **kwargs)
+            if name in NAVIGATING_ACTIONS and not page.is_closed():
+                # Playwright returns once a navigation the action started has committed, not
+                # once the new document has loaded: a test asserting right after a submit
+                # (counting elements, say) would otherwise race the parser under load.
+                page.wait_for_load_state("load")
+            return result
 
         return checked
 
