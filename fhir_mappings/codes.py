@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Canonical base of everything the module defines (CodeSystem, ValueSet, Questionnaire).
+#: Canonical base of everything the module defines (CodeSystem, ValueSet, Questionnaire,
+#: StructureDefinition, OperationDefinition).
 CANONICAL_BASE = "http://intake-ai.org/fhir"
 
 LOCAL_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/ai-use"
@@ -74,6 +75,7 @@ SERVED_RESOURCE_TYPES = (
     "CodeSystem",
     "ValueSet",
     "StructureDefinition",
+    "OperationDefinition",
     "AuditEvent",
     "Provenance",
 )
@@ -85,7 +87,9 @@ BUILT_ON_READ_TYPES = ("Group",)
 API_RESOURCE_TYPES = SERVED_RESOURCE_TYPES + BUILT_ON_READ_TYPES
 
 #: Definitional resources: no subject, readable by any authenticated API client.
-DEFINITIONAL_TYPES = frozenset({"Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition"})
+DEFINITIONAL_TYPES = frozenset(
+    {"Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition", "OperationDefinition"}
+)
 
 
 def translated(language: str, content: str) -> dict[str, Any]:

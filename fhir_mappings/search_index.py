@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from fhir_mappings.codes import DEFINITIONAL_TYPES
+
 
 @dataclass(frozen=True)
 class IndexEntry:
@@ -101,7 +103,7 @@ def index_resource(resource: dict[str, Any]) -> IndexEntry:
     elif kind == "QuestionnaireResponse":
         code = resource.get("questionnaire")
         effective = resource.get("authored")
-    elif kind in ("Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition"):
+    elif kind in DEFINITIONAL_TYPES:
         code = canonical_of(resource)
         if kind == "Questionnaire":
             effective = resource.get("date")

@@ -6,9 +6,11 @@ not claim is refused with an OperationOutcome."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import bearer
 from tests.r4_definitions import r4_search_parameters
+from tests.test_fhir_operation_definitions import call_as_defined, served_definition
 
 
 def test_search_parameter_definitions_are_the_r4_ones(client) -> None:
@@ -40,6 +42,7 @@ FHIR = {"Content-Type": "application/fhir+json"}
 #: Interactions a CapabilityStatement may claim for a type; what is not claimed is refused.
 TYPE_LEVEL = {"create": "POST", "search-type": "GET"}
 INSTANCE_LEVEL = {"update": "PUT", "delete": "DELETE", "patch": "PATCH"}
+DAY = timedelta(days=1)
 
 
 def _outcome(response, *statuses: int) -> None:  # type: ignore[no-untyped-def]
@@ -206,6 +209,13 @@ def test_every_capability_claim_works_and_the_rest_is_refused(app, client, world
             elif name == "everything":
                 everything = client.get(f"{one}/$everything", headers=headers)
                 assert everything.json["type"] == "searchset"
+            elif name == "checkin-link":
+                # The module's own operation: called as its served definition declares.
+                definition = next(o for o in entry["operation"] if o["name"] == name)
+                declared = served_definition(client, headers, definition["definition"])
+                assert declared["code"] == name and declared["resource"] == [kind]
+                ahead = make.encounter(world.agreed, "dr-a", start=datetime.now(UTC) + DAY)
+                call_as_defined(client, headers, declared, f"/fhir/{kind}/{ahead}")
             else:
                 raise AssertionError(f"{kind}: no check for the claimed operation {name}")
             checked += 1

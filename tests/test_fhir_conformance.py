@@ -65,6 +65,8 @@ def test_everything_served_passes_both_validators(client, seeded, tmp_path) -> N
         "Flag",
         "CodeSystem",
         "ValueSet",
+        "StructureDefinition",
+        "OperationDefinition",
         "AuditEvent",
     } <= kinds
     for resource in served:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from fhir_mappings.operations import operation_definitions
 from fhir_mappings.profiles import structure_definitions
 from fhir_mappings.profiles.package import IMPLEMENTATION_GUIDE_URL, PACKAGE_NAME
 from tests.conftest import AuthActions
@@ -195,10 +196,17 @@ def test_export_package_writes_a_standard_npm_package(package) -> None:
     }
     assert files == on_disk
     kinds = {entry["resourceType"] for entry in index["files"]}
-    assert {"Questionnaire", "CodeSystem", "ValueSet", "StructureDefinition"} <= kinds
+    assert {
+        "Questionnaire",
+        "CodeSystem",
+        "ValueSet",
+        "StructureDefinition",
+        "OperationDefinition",
+    } <= kinds
     assert "ImplementationGuide" in kinds
     urls = {entry.get("url") for entry in index["files"]}
     assert {sd["url"] for sd in structure_definitions()} <= urls
+    assert {od["url"] for od in operation_definitions()} <= urls
     assert IMPLEMENTATION_GUIDE_URL in urls
     # The tarball holds the same files under package/, as an IG's package.tgz does.
     with tarfile.open(next(package.glob("*.tgz"))) as archive:

@@ -81,7 +81,8 @@ def package_files(resources: Iterable[dict[str, Any]]) -> dict[str, bytes]:
         "title": "intake_ai conformance resources",
         "description": (
             "Questionnaires (every published version), the local CodeSystem and ValueSets, "
-            "and the StructureDefinitions of the extensions and profiles of intake_ai."
+            "the StructureDefinitions of the extensions and profiles of intake_ai, and the "
+            "OperationDefinitions of its own operations."
         ),
         "fhirVersions": [FHIR_VERSION],
         "type": "fhir.ig",

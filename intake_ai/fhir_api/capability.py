@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 
 from fhir_mappings.codes import SERVED_RESOURCE_TYPES
+from fhir_mappings.operations import OPERATIONS
 from fhir_mappings.profiles import supported_profiles
 from fhir_mappings.profiles.package import IMPLEMENTATION_GUIDE_URL
 from intake_ai.boundary.hosts import public_root
@@ -126,6 +127,12 @@ def _resource(resource_type: str) -> dict[str, Any]:
     ]
     if resource_type == "QuestionnaireResponse":
         entry["operation"].append({"name": "extract", "definition": SDC_EXTRACT})
+    # The module's own operations, defined by the OperationDefinitions it serves.
+    entry["operation"] += [
+        {"name": operation.code, "definition": operation.url}
+        for operation in OPERATIONS
+        if operation.resource_type == resource_type
+    ]
     return entry
 
 

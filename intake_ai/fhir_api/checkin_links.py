@@ -4,16 +4,25 @@ their own, issues a check-in link for an upcoming session, as the client page do
 The optional body is a Parameters resource with ``firstName`` (valueString), the one thing
 the client's page shows about them. The answer is a Parameters resource with the link's
 ``url`` and ``expires``: the secret is in the URL and never stored, so it is shown once.
+Both are declared by ``fhir_mappings/operations.py:CHECKIN_LINK``, the OperationDefinition
+served at ``OperationDefinition/checkin-link``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import request
 
 from fhir_mappings.datetimes import fhir_instant
+from fhir_mappings.operations import (
+    CHECKIN_EXPIRES,
+    CHECKIN_FIRST_NAME,
+    CHECKIN_LINK,
+    CHECKIN_URL,
+    answer,
+    read_inputs,
+)
 from intake_ai import access
 from intake_ai.auth.actors import current_actor
 from intake_ai.boundary.hosts import external_url
@@ -25,19 +34,19 @@ from intake_ai.i18n.preferences import client_language
 from intake_ai.untrusted import row_id
 
 
-def _first_name() -> str | None:
+def _first_name() -> tuple[str | None, str]:
+    """The ``firstName`` sent, and the element path it came in (for an error about it).
+
+    The body is read against the operation's definition: an undeclared parameter or a
+    value of another type is a 400, never ignored.
+    """
     if not request.get_data(cache=True):
-        return None
-    body = parse_body("Parameters")
-    for index, parameter in enumerate(body.get("parameter") or []):
-        if isinstance(parameter, dict) and parameter.get("name") == "firstName":
-            value = parameter.get("valueString")
-            if not isinstance(value, str):
-                raise InvalidInput(
-                    {f"Parameters.parameter[{index}].valueString": ["firstName is a string"]}
-                )
-            return value
-    return None
+        return None, "Parameters.parameter"
+    values, errors = read_inputs(CHECKIN_LINK, parse_body("Parameters"))
+    if errors:
+        raise InvalidInput(errors)
+    [(path, name)] = values.get(CHECKIN_FIRST_NAME) or [("Parameters.parameter", None)]
+    return name, path
 
 
 def issue_link(encounter_id: str) -> Answer:
@@ -51,13 +60,13 @@ def issue_link(encounter_id: str) -> Answer:
     number = row_id(encounter_id)
     if number is None:
         raise NotFound(f"Encounter/{encounter_id} is not known.")
-    first_name = _first_name()
+    first_name, name_path = _first_name()
     try:
         issued = checkin.issue(actor, number, first_name)
     except InvalidInput as error:
         raise InvalidInput(
             {
-                ("Parameters.parameter.valueString" if key == "first_name" else "Encounter"): v
+                (name_path if key == "first_name" else "Encounter"): v
                 for key, v in error.errors.items()
             }
         ) from error
@@ -66,11 +75,7 @@ def issue_link(encounter_id: str) -> Answer:
         secret=issued.secret,
         lang=client_language(issued.link.client_id),
     )
-    parameters: dict[str, Any] = {
-        "resourceType": "Parameters",
-        "parameter": [
-            {"name": "url", "valueUri": url},
-            {"name": "expires", "valueInstant": fhir_instant(issued.link.expires_at)},
-        ],
-    }
+    parameters = answer(
+        CHECKIN_LINK, {CHECKIN_URL: url, CHECKIN_EXPIRES: fhir_instant(issued.link.expires_at)}
+    )
     return Answer(json.dumps(parameters).encode(), headers={"Cache-Control": "no-store"})

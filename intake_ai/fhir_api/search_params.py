@@ -175,6 +175,7 @@ PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
     "CodeSystem": (_url(),),
     "ValueSet": (_url(),),
     "StructureDefinition": (_url(),),
+    "OperationDefinition": (_url(),),
 }
 #: What every type accepts besides its own parameters.
 COMMON = (

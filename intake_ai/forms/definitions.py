@@ -1,5 +1,6 @@
 """Publishing the definitional resources (Questionnaires, CodeSystem, ValueSets, the
-StructureDefinitions of the extensions and profiles) to the store.
+StructureDefinitions of the extensions and profiles, the OperationDefinitions of the
+module's own operations) to the store.
 
 They are derived from the definitions in code; a new version is stored only when the
 derived JSON changes, so every earlier version stays readable.
@@ -17,6 +18,7 @@ from fhir_mappings.audit_event import AUDIT_CONCEPTS
 from fhir_mappings.codes import DEFINITIONAL_TYPES
 from fhir_mappings.definitions import VERSIONS
 from fhir_mappings.definitions.risk import RISK_CONCEPTS
+from fhir_mappings.operations import operation_definitions
 from fhir_mappings.profiles import structure_definitions
 from fhir_mappings.questionnaire import build_questionnaire
 from fhir_mappings.terminology import code_system, value_sets
@@ -35,6 +37,7 @@ def definitional_resources() -> list[dict[str, Any]]:
         code_system(definitions, (*RISK_CONCEPTS, *AUDIT_CONCEPTS, *EXPORT_CONCEPTS)),
         *value_sets(definitions),
         *structure_definitions(),
+        *operation_definitions(),
     ]
 
 
