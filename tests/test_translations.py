@@ -224,6 +224,7 @@ def test_a_spanish_readers_forms_show_their_language_with_the_english(app, make)
     page = web.get(f"/sessions/{encounter}/intake").get_data(as_text=True)
     assert '<span lang="es">Estoy de acuerdo</span>' in page
     assert "(I agree)" in page
+    assert '<span lang="es">Sí</span>' in page  # a yes/no question's box, from the catalogue
     assert web.post(f"/clients/{client_id}/language", data={"language": "en"}).status_code == 302
     english = web.get(f"/sessions/{encounter}/intake").get_data(as_text=True)
     assert "Estoy de acuerdo" not in english and "I agree" in english
