@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from fhir_mappings.definitions import definition_of
@@ -28,6 +28,7 @@ from intake_ai.forms.changes import answer_changes
 from intake_ai.forms.records import change_reason
 from intake_ai.forms.schema import dropped_answers, form_data, load_answers
 from intake_ai.forms.views import FormState, describe, form_values
+from intake_ai.i18n import render_in
 from intake_ai.i18n.preferences import client_language
 from intake_ai.records.service import open_record
 from intake_ai.store.database import transaction
@@ -38,6 +39,13 @@ Page = tuple[str, int] | Response
 Amend = Callable[[Actor, str, Answers, int, str], object]
 #: The review step's own fields: a mistake there shows the review again, not the form.
 REVIEW_FIELDS = frozenset({"band", "reason", "change_reason"})
+
+
+def render_for_client(template: str, context: dict[str, Any], **extra: Any) -> str:
+    """A form page with its client-facing strings in the client's language (``context``'s
+    ``language``); the clinician's own controls stay English, as on every other page."""
+    shown = {key: value for key, value in context.items() if key != "language"}
+    return render_in(context.get("language", "en"), template, **shown, **extra)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class FormPages:
             context.get("carried") or {},
             context.get("language", "en"),
         )
-        return render_template(self.form_template, state=state, **context), status
+        return render_for_client(self.form_template, context, state=state), status
 
     def posted(self, context: dict[str, Any]) -> dict[str, Any]:
         """The answers carried by the review step (hidden field), or those typed in the form
@@ -90,16 +98,16 @@ class FormPages:
         changes: Callable[[Answers], Any] | None,
         errors: dict[str, list[str]] | None = None,
     ) -> tuple[str, int]:
-        return render_template(
+        return render_for_client(
             self.review_template,
+            context,
             preview=shown,
-            sections=describe(self.definition, answers),
+            sections=describe(self.definition, answers, language=context.get("language", "en")),
             answers_json=json.dumps(data),
             dropped=dropped_answers(self.definition, data),
             unconfirmed=unconfirmed(self.definition, data, context.get("carried") or {}),
             changes=changes(answers) if changes is not None else None,
             errors=errors or {},
-            **context,
         ), (400 if errors else 200)
 
     def review_or_save(

@@ -10,6 +10,7 @@ from typing import Any
 from fhir_mappings.definitions.answers import Answer, condition_holds, enabled
 from fhir_mappings.definitions.model import Condition, Definition, Item, Language
 from intake_ai.forms.carried import CarriedAnswer, as_answers
+from intake_ai.i18n import gettext_in
 
 FREE_TEXT = ("string", "text")
 
@@ -127,32 +128,49 @@ class AnswerRow:
     text: str
     declined: bool = False
     hidden: bool = False  # free text not shown to this reader
+    #: The answer in the client's language when it is not English and reads differently
+    #: (free text and numbers read the same in every language).
+    text_es: str | None = None
 
 
 @dataclass(frozen=True)
 class SectionView:
     title: str
     rows: list[AnswerRow]
+    title_es: str | None = None
 
 
-def answer_text(item: Item, answer: Answer) -> str:
+def answer_text(item: Item, answer: Answer, language: Language = "en") -> str:
+    """The answer in words: options by their display in ``language``, yes/no and "declined"
+    from the catalogue, anything else as given."""
     if answer.declined:
-        return "Asked, declined"
+        return gettext_in(language, "Asked, declined")
     shown = []
     for value in answer.values:
         if item.answers is not None and value in item.answers.codes:
-            shown.append(item.answers.option(value).display)
+            shown.append(item.answers.option(value).display_in(language))
         elif item.kind == "boolean":
-            shown.append("Yes" if value else "No")
+            shown.append(gettext_in(language, "Yes") if value else gettext_in(language, "No"))
         else:
             shown.append(str(value))
     return ", ".join(shown)
 
 
+def _in_language(item: Item, answer: Answer, english: str, language: Language) -> str | None:
+    if language == "en" or item.kind in FREE_TEXT:
+        return None
+    translated = answer_text(item, answer, language)
+    return translated if translated != english else None
+
+
 def describe(
-    definition: Definition, answers: Mapping[str, Answer], show_free_text: bool = True
+    definition: Definition,
+    answers: Mapping[str, Answer],
+    show_free_text: bool = True,
+    language: Language = "en",
 ) -> list[SectionView]:
-    """The answers given, section by section, in the order of the form."""
+    """The answers given, section by section, in the order of the form; in ``language``
+    too when the client reads another (the page shows it first, the English after)."""
     sections: list[SectionView] = []
     for section in definition.items:
         rows = []
@@ -163,18 +181,23 @@ def describe(
             if not enabled(definition, item.link_id, answers):
                 continue
             hidden = item.kind in FREE_TEXT and not show_free_text
+            text = (
+                "(free text, shared with the clinician only)"
+                if hidden
+                else answer_text(item, answer)
+            )
             rows.append(
                 AnswerRow(
                     item,
-                    "(free text, shared with the clinician only)"
-                    if hidden
-                    else answer_text(item, answer),
+                    text,
                     answer.declined,
                     hidden,
+                    None if hidden else _in_language(item, answer, text, language),
                 )
             )
         if rows:
-            sections.append(SectionView(section.text, rows))
+            title_es = section.es if language == "es" else None
+            sections.append(SectionView(section.text, rows, title_es))
     return sections
 
 

@@ -42,6 +42,13 @@ def gettext(text: str, **variables: Any) -> str:
     return str(DOMAIN.gettext(text, **variables))
 
 
+def gettext_in(language: Language, text: str, **variables: Any) -> str:
+    """``text`` from the catalogue in ``language``, whatever the request's locale (for
+    strings built in Python beside a definition's own texts, e.g. a boolean answer)."""
+    with force_locale(language):
+        return gettext(text, **variables)
+
+
 def render_in(language: Language, template: str, **context: Any) -> str:
     """``template`` with its strings (``_``) and the definitions' texts in ``language``."""
     with force_locale(language):

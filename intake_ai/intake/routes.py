@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from fhir_mappings.definitions import definition_of
@@ -15,6 +15,7 @@ from intake_ai.forms.pages import FormPages, Page
 from intake_ai.forms.records import load_draft, session_for_recording
 from intake_ai.forms.schema import form_data
 from intake_ai.forms.views import describe
+from intake_ai.i18n import render_in
 from intake_ai.i18n.preferences import client_language
 from intake_ai.intake import service
 from intake_ai.pages.guard import guard_pages
@@ -85,14 +86,16 @@ def form_post(encounter_id: int) -> Page:
 def view(response_id: str) -> str:
     with transaction():
         record = open_record(current_actor(), "QuestionnaireResponse", response_id)
+        language = client_language(record.client.id)
     # Read with the version it answered (a 1.0.0 intake shows consent last, as it was asked).
     definition = definition_of(record.resource) or INTAKE
     answers = answers_of(definition, record.resource)
-    return render_template(
+    return render_in(
+        language,
         "intake_ai/intake/view.html",
         record=record,
         definition=definition,
-        sections=describe(definition, answers, record.free_text_visible),
+        sections=describe(definition, answers, record.free_text_visible, language),
     )
 
 

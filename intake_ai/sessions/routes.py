@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from fhir_mappings.definitions.answers import Answers
@@ -19,6 +19,7 @@ from intake_ai.forms.pages import FormPages, Page
 from intake_ai.forms.records import load_draft, session_for_recording
 from intake_ai.forms.schema import form_data
 from intake_ai.forms.views import describe
+from intake_ai.i18n import render_in
 from intake_ai.i18n.preferences import client_language
 from intake_ai.models import ConsentState
 from intake_ai.pages.guard import guard_pages
@@ -146,12 +147,17 @@ def view(response_id: str) -> str:
     with transaction():
         record = open_record(current_actor(), "QuestionnaireResponse", response_id)
         note = note_view(current_actor(), record)
-    return render_template(
+        language = client_language(record.client.id)
+    return render_in(
+        language,
         "intake_ai/sessions/view.html",
         record=record,
         note=note,
         sections=describe(
-            SESSION_NOTE, answers_of(SESSION_NOTE, record.resource), record.free_text_visible
+            SESSION_NOTE,
+            answers_of(SESSION_NOTE, record.resource),
+            record.free_text_visible,
+            language,
         ),
     )
 
