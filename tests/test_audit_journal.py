@@ -161,12 +161,16 @@ def _server(database_url: str, folder: Path) -> Iterator[tuple[str, subprocess.P
     )
     base = f"http://127.0.0.1:{port}/fhir"
     try:
-        for _ in range(200):
+        # Until it answers: on a loaded machine start-up took longer than a fixed number of
+        # tries, and the test then ran against no server at all.
+        deadline = time.monotonic() + 120
+        while True:
             try:
-                urllib.request.urlopen(f"{base}/metadata", timeout=2).close()
+                urllib.request.urlopen(f"{base}/metadata", timeout=5).close()
                 break
             except OSError:
                 assert process.poll() is None, "the server exited"
+                assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.1)
         yield base, process
     finally:
