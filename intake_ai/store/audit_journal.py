@@ -148,12 +148,13 @@ class Journal:
             if self.drain_seconds > 0:
                 self._drainer = threading.Thread(target=self._drain_loop, daemon=True)
                 self._drainer.start()
-        if self._fd < 0:  # first use: later segments are opened by the drain
-            self._fd, self._path = self._new_segment()
+        if self._fd < 0:  # first use: an empty file, so the first read waits for no zeros;
+            # later segments are made by the drain, zeros and all
+            self._fd, self._path = self._new_segment(SEGMENT_BYTES if self._file_start else 0)
             self._offset = 0
 
-    def _new_segment(self) -> tuple[int, Path]:
-        """A segment of zeros on disk, locked by this process and named as its journal.
+    def _new_segment(self, size: int = SEGMENT_BYTES) -> tuple[int, Path]:
+        """A segment of ``size`` zeros on disk, locked by this process and named as its journal.
 
         Locked under a name no drain looks at, then named: a drain (this process's or
         another's) can never take a journal that is being opened.
@@ -163,8 +164,9 @@ class Journal:
         fd = os.open(opening, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.write(fd, bytes(SEGMENT_BYTES))  # written, not sparse: no allocation later
-            os.fsync(fd)
+            if size:
+                os.write(fd, bytes(size))  # written, not sparse: no allocation later
+                os.fsync(fd)
             path = self.folder / f"{name}.log"
             os.rename(opening, path)
             self._fsync_folder()
