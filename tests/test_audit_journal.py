@@ -161,12 +161,16 @@ def _server(database_url: str, folder: Path) -> Iterator[tuple[str, subprocess.P
     )
     base = f"http://127.0.0.1:{port}/fhir"
     try:
-        for _ in range(200):
+        # Until it answers: on a loaded machine start-up took longer than a fixed number of
+        # tries, and the test then ran against no server at all.
+        deadline = time.monotonic() + 120
+        while True:
             try:
-                urllib.request.urlopen(f"{base}/metadata", timeout=2).close()
+                urllib.request.urlopen(f"{base}/metadata", timeout=5).close()
                 break
             except OSError:
                 assert process.poll() is None, "the server exited"
+                assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.1)
         yield base, process
     finally:
@@ -192,8 +196,12 @@ def test_no_answered_read_loses_its_entry_to_a_kill_9(app, world, migrated, tmp_
     answered = 0
     with _server(migrated, folder) as (base, process), ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(_read, base, token, patient) for _ in range(400)]
-        time.sleep(0.5)
-        process.send_signal(signal.SIGKILL)  # mid-reads, no clean shutdown
+        # Mid-reads: once some are answered (the first read publishes the definitions, which
+        # on a loaded machine outlasted a fixed pause), with most still to come.
+        deadline = time.monotonic() + 60
+        while sum(1 for f in futures if f.done()) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)  # no clean shutdown
         answered = sum(1 for f in futures if f.result() == 200)
     assert answered > 0
     assert list(folder.glob("*.log"))  # the killed server left its journal

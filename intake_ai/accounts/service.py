@@ -228,7 +228,7 @@ def reset_password(
 
 def change_own_password(actor: Actor, current: str, new: str) -> None:
     """The signed-in person replaces their password (and so ends a forced change)."""
-    user = actor.user
+    user = actor.user_row()
     if not user.check_password(current):
         raise InvalidInput({"current_password": ["This is not your current password."]})
     if new == current:

@@ -3,23 +3,64 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app, g, request
 
 from intake_ai.auth.scopes import Scope
 from intake_ai.models import ApiToken, Role, User
+from intake_ai.store.database import session
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUser:
+    """The user a bearer token acts for, read with the token in one statement: what the
+    checks, the access rules and the audit ask of a user, as plain values (loading the token
+    and its user as ORM objects cost an API read more than the read itself)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    must_change_password: bool = False
+
+    @property
+    def practitioner_ref(self) -> str:
+        return f"Practitioner/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenFacts:
+    """A bearer token as read for one API call: who holds it and when it was last used."""
+
+    id: int
+    user_id: int
+    last_used_at: datetime | None
+    smart_client_id: int | None
 
 
 @dataclass(frozen=True)
 class Actor:
-    user: User
+    #: A page's signed-in user (a row), or an API token's user (plain values).
+    user: User | TokenUser
     #: Set for API calls: the token's scopes narrow what the user may do.
-    token: ApiToken | None = None
+    token: ApiToken | TokenFacts | None = None
     scopes: tuple[Scope, ...] = field(default=())
 
     @property
     def role(self) -> Role:
         return self.user.role
+
+    def user_row(self) -> User:
+        """The user as a row, for work that changes it or links rows to it (an API token's
+        user is plain values: loaded here, on the rare call that needs the row)."""
+        if isinstance(self.user, User):
+            return self.user
+        row = session().get(User, self.user.id)
+        if row is None:  # removed while the call ran: as if the token had been refused
+            raise RuntimeError("the token's user no longer exists")
+        return row
 
     @property
     def name(self) -> str:

@@ -40,7 +40,7 @@ def open_client(
 def register_client(actor: Actor, ehr_patient_id: str, display_name: str, is_minor: bool) -> Client:
     if actor.role is not Role.CLINICIAN:
         raise AccessDenied("Only clinicians register clients into their care.")
-    client = directory.create_client(ehr_patient_id, display_name, actor.user, is_minor)
+    client = directory.create_client(ehr_patient_id, display_name, actor.user_row(), is_minor)
     audit.record("create", client.patient_ref, client_id=client.id)
     return client
 
@@ -53,7 +53,7 @@ def open_session(actor: Actor, client_id: int, start: datetime) -> Encounter:
         select(func.count(Encounter.id)).where(Encounter.client_id == client_id)
     )
     kind = EncounterKind.SESSION if has_sessions else EncounterKind.INTAKE
-    encounter = directory.create_encounter(client, actor.user, start, kind)
+    encounter = directory.create_encounter(client, actor.user_row(), start, kind)
     audit.record("create", encounter.encounter_ref, client_id=client_id)
     return encounter
 

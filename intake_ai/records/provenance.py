@@ -15,7 +15,7 @@ from sqlalchemy import event
 from fhir_mappings.datetimes import fhir_instant
 from fhir_mappings.people import PRACTITIONER_IDENTIFIER_SYSTEM
 from fhir_mappings.provenance import ProvenanceFacts, logical_reference, provenance_resource
-from intake_ai.auth.actors import Actor
+from intake_ai.auth.actors import Actor, TokenUser
 from intake_ai.models import ProvenanceTarget, Role, StoredResource, User
 from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, utcnow
@@ -25,7 +25,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _author(user: User) -> dict[str, Any]:
+def _author(user: User | TokenUser) -> dict[str, Any]:
     if user.role in (Role.CLINICIAN, Role.SUPERVISOR):
         return {"reference": user.practitioner_ref}
     # An admin has no Practitioner resource: named by login.
