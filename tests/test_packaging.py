@@ -42,10 +42,11 @@ def test_wheel_installed_in_a_fresh_venv_serves_pages_and_static(tmp_path) -> No
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True)
     work = tmp_path / "elsewhere"  # outside the checkout: nothing can come from the source tree
     work.mkdir()
     env = {**os.environ, "INTAKE_AI_DATABASE_URL": f"sqlite:///{work}/db.sqlite3", "PYTHONPATH": ""}
+    # With a checkout on PYTHONPATH pip would take its egg-info for an installed intake_ai.
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, env=env)
     flask = venv / "bin" / "flask"
     subprocess.run(
         [str(flask), "--app", "intake_ai", "db", "upgrade"],
