@@ -85,6 +85,8 @@ def _real_ids(app: Flask, world: World, web_a: FlaskClient, make: Any) -> Ids:
     secret = issue_checkin(web_a, upcoming)
     with app.app_context():
         link_id = session().scalars(select(CheckIn.id)).one()
+    # Export figures a client sent with an earlier check-in, waiting for review.
+    export_id = _sent_export(app, web_a, make, agreed)
     values = {
         "client_id": agreed,
         "encounter_id": world.encounters["open"],
@@ -101,6 +103,7 @@ def _real_ids(app: Flask, world: World, web_a: FlaskClient, make: Any) -> Ids:
         "path": "Nowhere/1",
         "secret": secret,
         "link_id": link_id,
+        "export_id": export_id,
     }
     fhir_ids = {
         "Patient": str(agreed),
@@ -117,6 +120,25 @@ def _real_ids(app: Flask, world: World, web_a: FlaskClient, make: Any) -> Ids:
     return Ids(values, fhir_ids, agreed)
 
 
+def _sent_export(app: Flask, web: FlaskClient, make: Any, client_id: int) -> int:
+    """A check-in sent with an export, through the client's page; the figures' row id."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from intake_ai.demo.exports import export_zip
+    from intake_ai.models import CheckInExport
+    from tests.export_helpers import CONVERSATIONS
+
+    ahead = make.encounter(client_id, "dr-a", start=datetime.now(UTC) + timedelta(days=3))
+    secret = issue_checkin(web, ahead)
+    upload = FileStorage(io.BytesIO(export_zip("claude", CONVERSATIONS)), "e.zip")
+    sent = app.test_client().post(f"/check-in/{secret}", data={"export": upload})
+    assert sent.status_code == 200, sent.get_data(as_text=True)[:500]
+    with app.app_context():
+        return int(session().scalars(select(CheckInExport.id)).one())
+
+
 #: URL parameters that name one client's record, so that the request's entry names them.
 NAMING = {
     "client_id",
@@ -126,6 +148,7 @@ NAMING = {
     "flag_id",
     "secret",
     "link_id",
+    "export_id",
 }
 CLINICAL = {"Patient", "Encounter", "QuestionnaireResponse", "Observation", "Consent", "Flag"}
 

@@ -49,7 +49,11 @@ class BoundedInput:
 
 
 #: Pages that take a large upload, and the setting that bounds it instead of the form limit.
-UPLOADS = {"intake_usage_export.upload": "INTAKE_AI_MAX_EXPORT_UPLOAD"}
+UPLOADS = {
+    "intake_usage_export.upload": "INTAKE_AI_MAX_EXPORT_UPLOAD",
+    # The client's check-in, which may carry their export (the same limit as the clinician's).
+    "intake_checkin_public.send": "INTAKE_AI_MAX_EXPORT_UPLOAD",
+}
 
 
 def limit_for(area: Area) -> int:

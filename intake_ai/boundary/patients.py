@@ -15,7 +15,7 @@ from flask import request
 from sqlalchemy import Connection, select
 
 from intake_ai.checkin.links import hash_of
-from intake_ai.models import CheckIn, Client, Encounter, StoredResource
+from intake_ai.models import CheckIn, CheckInExport, Client, Encounter, StoredResource
 from intake_ai.untrusted import row_id
 
 #: The FHIR id syntax, which every stored resource id follows.
@@ -63,6 +63,11 @@ def _from_view_args(connection: Connection, args: Mapping[str, Any]) -> int | No
         if number is None:
             return None
         return connection.scalar(select(CheckIn.client_id).where(CheckIn.id == number))
+    if "export_id" in args:
+        number = row_id(str(args["export_id"]))
+        if number is None:
+            return None
+        return connection.scalar(select(CheckInExport.client_id).where(CheckInExport.id == number))
     if "secret" in args:
         # A check-in link names its client by the hash of its secret (checkin/links.py).
         digest = hash_of(str(args["secret"]))
@@ -95,7 +100,9 @@ def _from_search(connection: Connection) -> int | None:
 
 
 #: URL parameters that name a record (of some client, or of none if the id is unknown).
-_NAMING = frozenset({"client_id", "encounter_id", "resource_id", "link_id", *_TYPED_IDS})
+_NAMING = frozenset(
+    {"client_id", "encounter_id", "resource_id", "link_id", "export_id", *_TYPED_IDS}
+)
 
 
 def names_a_record() -> bool:

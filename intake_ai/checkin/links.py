@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from intake_ai.models import CheckIn
 
+#: Written beside every audit entry of the client's own pages (no one is signed in there).
+CLIENT_DETAIL = "client's check-in link"
 #: A link lives at most this long, and never past the session's start.
 LIFETIME = timedelta(hours=72)
 #: Bytes of randomness in a link's secret (43 URL-safe characters).

@@ -9,12 +9,13 @@ from typing import Any
 import segno
 from flask import Blueprint, flash, redirect, request, url_for
 from markupsafe import Markup
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from intake_ai import audit
 from intake_ai.auth.actors import current_actor
 from intake_ai.boundary.hosts import external_url
-from intake_ai.checkin import service, throttle
+from intake_ai.checkin import exports, service, throttle
 from intake_ai.checkin.links import LinkState, hash_of
 from intake_ai.checkin.questions import questions_in, read_answers, summary_in
 from intake_ai.errors import ConsentRequired, InvalidInput
@@ -22,6 +23,7 @@ from intake_ai.i18n import language_of, render_in
 from intake_ai.i18n.preferences import client_language, set_client_language
 from intake_ai.pages.guard import guard_pages
 from intake_ai.store.database import transaction
+from intake_ai.usage_export.parsing import PROVIDER_NAMES
 
 bp = Blueprint("intake_checkin", __name__)
 guard_pages(bp)
@@ -153,12 +155,31 @@ def open_page(secret: str) -> tuple[str, int] | str:
 
 @public.route(LINK, methods=["POST"])
 def send(secret: str) -> tuple[str, int] | str:
+    """The client's answers, with the figures of their chatbot export if they added one."""
     refused = _throttled(secret)
     if refused is not None:
         return refused
     language = language_of(request.form.get("lang"))
+    file = request.files.get(exports.FIELD)
+    try:
+        return _send(secret, language, file if file is not None and file.filename else None)
+    finally:
+        if file is not None:
+            file.close()  # Werkzeug's spooled copy of a large upload is unlinked: this frees it
+
+
+def _send(secret: str, language: str, upload: FileStorage | None) -> tuple[str, int] | str:
+    figures = None
     try:
         data = read_answers(request.form)
+        if upload is not None:
+            with transaction():
+                opened = service.usable(secret)
+            if opened.state is not LinkState.OPEN or opened.link is None:
+                service.refuse(opened, "upload")
+                return _unusable(opened, language)
+            # Read outside any transaction: a large export takes a while, and holds nothing.
+            figures = exports.read_client_export(opened.link, upload.stream)
     except InvalidInput as error:
         with transaction():
             opened = service.usable(secret)
@@ -166,11 +187,12 @@ def send(secret: str) -> tuple[str, int] | str:
         if opened.state is not LinkState.OPEN:
             service.refuse(opened, "send-checkin")
             return _unusable(opened, language)
-        service.refuse(opened, "send-checkin", "answers to check")
+        if exports.FIELD not in error.errors:
+            service.refuse(opened, "send-checkin", "answers to check")
         values = {key: request.form.getlist(key) for key in request.form}
         return _form(secret, language, values, error.errors, first_name), 400
     with transaction():
-        opened = service.submit(secret, data, language)
+        opened = service.submit(secret, data, language_of(language), figures)
         first_name = opened.first_name
     if not opened.sent:
         return _unusable(opened, language)
@@ -179,4 +201,6 @@ def send(secret: str) -> tuple[str, int] | str:
         "intake_ai/checkin/sent.html",
         first_name=first_name,
         summary=summary_in(data, language_of(language)),
+        export=figures,
+        export_app=PROVIDER_NAMES[figures.provider] if figures else None,
     )

@@ -17,15 +17,22 @@ from sqlalchemy import select, update
 from fhir_mappings.definitions.model import Language
 from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
-from intake_ai.checkin.links import LinkState, expiry, hash_of, new_secret, state_of
+from intake_ai.checkin import exports
+from intake_ai.checkin.links import (
+    CLIENT_DETAIL,
+    LinkState,
+    expiry,
+    hash_of,
+    new_secret,
+    state_of,
+)
 from intake_ai.errors import ConsentRequired, InvalidInput, NotFound
 from intake_ai.forms.records import response_for_encounter
 from intake_ai.models import CheckIn, CheckInProposal, ConsentState, Encounter
 from intake_ai.models.clients import EncounterKind
 from intake_ai.store.database import session, utcnow
+from intake_ai.usage_export.metrics import UsageFigures
 
-#: Written beside every audit entry of the client's own pages (no one is signed in there).
-CLIENT_DETAIL = "client's check-in link"
 FIRST_NAME_LENGTH = 40
 
 
@@ -178,8 +185,11 @@ def open_link(secret: str) -> OpenLink:
     return opened
 
 
-def submit(secret: str, data: dict[str, Any], language: Language) -> OpenLink:
-    """Keep the client's answers as a proposal for the note and spend the link."""
+def submit(
+    secret: str, data: dict[str, Any], language: Language, figures: UsageFigures | None = None
+) -> OpenLink:
+    """Keep the client's answers as a proposal for the note, and the figures of their
+    export if they added one, and spend the link."""
     opened = usable(secret)
     if opened.state is not LinkState.OPEN or opened.link is None:
         refuse(opened, "send-checkin")
@@ -206,6 +216,8 @@ def submit(secret: str, data: dict[str, Any], language: Language) -> OpenLink:
             submitted_at=now,
         )
     )
+    if figures is not None:
+        exports.keep_figures(link, figures)
     session().flush()
     audit.record(
         "send-checkin",

@@ -60,11 +60,13 @@ def client_page(client_id: int) -> str:
     from intake_ai.checkin.service import links_of
     from intake_ai.clients.timeline import build_timeline
     from intake_ai.i18n.preferences import client_language
+    from intake_ai.usage_export.sent import pending_exports
 
     actor = current_actor()
     with transaction():
         page = build_timeline(actor, client_id)
         checkins = links_of(actor, client_id) if page.may_record else []
+        sent_exports = pending_exports(client_id) if page.may_record else []
         urgent = crisis_mentions(client_id) if page.may_record else set()
         language = client_language(client_id)
     form = SessionForm(start=local_now().replace(second=0, microsecond=0, tzinfo=None))
@@ -74,6 +76,7 @@ def client_page(client_id: int) -> str:
         session_form=form,
         checkins=checkins,
         urgent_checkins=urgent,
+        sent_exports=sent_exports,
         client_language=language,
         now=utcnow(),
     )

@@ -2,7 +2,7 @@
 
 from intake_ai.models.audit import AuditRecord, DrainedSegment
 from intake_ai.models.cds import UsedCdsToken
-from intake_ai.models.checkins import CheckIn, CheckInProposal, CheckInThrottle
+from intake_ai.models.checkins import CheckIn, CheckInExport, CheckInProposal, CheckInThrottle
 from intake_ai.models.clients import CareAssignment, Client, ConsentState, Encounter, EncounterKind
 from intake_ai.models.drafts import Draft
 from intake_ai.models.exports import ExportJob
@@ -19,6 +19,7 @@ __all__ = [
     "AuditRecord",
     "CareAssignment",
     "CheckIn",
+    "CheckInExport",
     "CheckInProposal",
     "CheckInThrottle",
     "Client",

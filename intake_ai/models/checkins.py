@@ -1,4 +1,5 @@
-"""Pre-session check-in links, what a client sent through one, and their request counters."""
+"""Pre-session check-in links, what a client sent through one (answers, and the figures of
+their chatbot export), and their request counters."""
 
 from __future__ import annotations
 
@@ -57,6 +58,34 @@ class CheckInProposal(Base):
     #: The session note the clinician saved with it under review, once they have.
     reviewed_in: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CheckInExport(Base):
+    """Figures counted from the chatbot export a client sent with their check-in, waiting
+    for the clinician's review. Once saved as Observations or discarded, the figures are
+    dropped; the row stays, so that what became of them (and whose they were) is known."""
+
+    __tablename__ = "intake_checkin_export"
+    __table_args__ = (UniqueConstraint("checkin_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("intake_checkin.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("intake_client.id"), index=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("intake_encounter.id"), index=True)
+    #: "chatgpt" or "claude".
+    provider: Mapped[str] = mapped_column(String(20))
+    #: The derived figures only (per day, per week, totals) as JSON: never a message's
+    #: text, never the file's name. None once reviewed.
+    figures: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the clinician saved or discarded them.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The summary Observation they were saved as (None if discarded).
+    saved_as: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def reference(self) -> str:
+        return f"CheckInExport/{self.id}"
 
 
 class CheckInThrottle(Base):

@@ -19,7 +19,7 @@ from intake_ai import access, audit
 from intake_ai.auth.actors import Actor
 from intake_ai.errors import AccessDenied, InvalidInput, NotFound
 from intake_ai.forms.records import extracted_rows
-from intake_ai.models import CheckInProposal, StoredResource
+from intake_ai.models import CheckInExport, CheckInProposal, StoredResource
 from intake_ai.records.provenance import with_provenance
 from intake_ai.risk import service as risk
 from intake_ai.store import resources as resource_store
@@ -129,10 +129,12 @@ def purge(actor: Actor, resource_type: str, resource_id: str, reason_code: str) 
         resource_store.purge(kind, target_id, author_id=actor.user.id)
         audit.record("purge", f"{kind}/{target_id}", client_id=client_id, detail=reason_code)
     if resource_type == "QuestionnaireResponse" and encounter_id is not None:
-        # What the client sent for that session goes with the note it was proposed for.
+        # What the client sent for that session goes with the note it was proposed for:
+        # their answers, and the export figures still waiting for review.
         session().execute(
             delete(CheckInProposal).where(CheckInProposal.encounter_id == encounter_id)
         )
+        session().execute(delete(CheckInExport).where(CheckInExport.encounter_id == encounter_id))
 
     if client_id is not None:
         risk.rescore(client_id, actor.user.id)

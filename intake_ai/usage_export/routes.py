@@ -11,7 +11,7 @@ from intake_ai.errors import InvalidInput
 from intake_ai.pages.banner import show_banner_for
 from intake_ai.pages.guard import guard_pages
 from intake_ai.store.database import transaction
-from intake_ai.usage_export import service
+from intake_ai.usage_export import sent, service
 from intake_ai.usage_export.views import review_view
 
 bp = Blueprint("intake_usage_export", __name__)
@@ -50,6 +50,7 @@ def upload(client_id: int) -> str | tuple[str, int]:
         client=client,
         view=review_view(figures),
         sealed=service.sealed(actor, client_id, figures),
+        sent=None,
     )
 
 
@@ -59,3 +60,39 @@ def save(client_id: int) -> Response:
         service.save_figures(current_actor(), client_id, request.form.get("figures", ""))
     flash("The figures from the export are saved; the file itself was not kept.")
     return redirect(url_for("intake_clients.client_page", client_id=client_id, _anchor="trends"))
+
+
+# Figures the client sent with their check-in ------------------------------------------
+
+
+@bp.route("/checkin-exports/<intake_id:export_id>")
+def review_sent(export_id: int) -> str:
+    with transaction():
+        row, client, figures = sent.figures_sent(current_actor(), export_id)
+    show_banner_for(client.id)
+    return render_template(
+        "intake_ai/usage_export/review.html",
+        client=client,
+        view=review_view(figures),
+        sealed=None,
+        sent=row,
+    )
+
+
+@bp.route("/checkin-exports/<intake_id:export_id>/save", methods=["POST"])
+def save_sent(export_id: int) -> Response:
+    with transaction():
+        summary = sent.save_sent(current_actor(), export_id)
+        client_id = summary.client_id
+    flash("The figures the client sent are saved; their file was never kept.")
+    return redirect(url_for("intake_clients.client_page", client_id=client_id, _anchor="trends"))
+
+
+@bp.route("/checkin-exports/<intake_id:export_id>/discard", methods=["POST"])
+def discard_sent(export_id: int) -> Response:
+    with transaction():
+        client_id = sent.discard_sent(current_actor(), export_id)
+    flash("The figures the client sent were discarded: nothing of them was saved.")
+    return redirect(
+        url_for("intake_clients.client_page", client_id=client_id, _anchor="usage-export")
+    )

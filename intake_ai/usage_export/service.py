@@ -39,7 +39,7 @@ from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, utcnow
 from intake_ai.timezones import clinic_zone
 from intake_ai.usage_export.archive import RefusedExport
-from intake_ai.usage_export.metrics import UsageFigures, WeekFigures, usage_figures
+from intake_ai.usage_export.metrics import DayFigures, UsageFigures, WeekFigures, usage_figures
 from intake_ai.usage_export.parsing import read_export
 
 #: How long reviewed figures may wait for "save" (the clinician and client are together).
@@ -58,27 +58,33 @@ def client_for_export(actor: Actor, client_id: int) -> Client:
     return client
 
 
+def figures_of(upload: IO[bytes] | None) -> UsageFigures:
+    """The figures of an export, for the clinician's upload and the client's alike; raises
+    ``RefusedExport`` saying why the file cannot be read."""
+    if upload is None:
+        raise RefusedExport("Choose the export file (.zip or conversations.json).")
+    timeline = read_export(upload)
+    if not timeline.times:
+        raise RefusedExport("The export holds no dated messages: there is nothing to count.")
+    return usage_figures(timeline, clinic_zone())
+
+
+def read_detail(figures: UsageFigures) -> str:
+    """What the audit says of an export read: its provider and weeks, nothing of the file."""
+    return f"{figures.provider} export read, {len(figures.weeks)} weeks; file not kept"
+
+
 def read_upload(actor: Actor, client_id: int, upload: IO[bytes] | None) -> UsageFigures:
     """The figures of the uploaded export; a refusal is audited and raised as InvalidInput."""
     client = client_for_export(actor, client_id)
     try:
-        if upload is None:
-            raise RefusedExport("Choose the export file (.zip or conversations.json).")
-        timeline = read_export(upload)
-        if not timeline.times:
-            raise RefusedExport("The export holds no dated messages: there is nothing to count.")
-        figures = usage_figures(timeline, clinic_zone())
+        figures = figures_of(upload)
     except RefusedExport as error:
         audit.record_refusal(
             "upload", client.patient_ref, client_id=client_id, detail="export refused"
         )
         raise InvalidInput({"export": [str(error)]}) from error
-    audit.record(
-        "upload",
-        client.patient_ref,
-        client_id=client_id,
-        detail=f"{figures.provider} export read, {len(figures.weeks)} weeks; file not kept",
-    )
+    audit.record("upload", client.patient_ref, client_id=client_id, detail=read_detail(figures))
     return figures
 
 
@@ -92,33 +98,45 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def sealed(actor: Actor, client_id: int, figures: UsageFigures) -> str:
-    """The figures to save, signed for this clinician and client (the days are left out)."""
+def figures_data(figures: UsageFigures, with_days: bool = False) -> dict[str, Any]:
+    """The figures as plain JSON data (dates as ISO text); the days only if asked for."""
     data = {
         k: _plain(v) for k, v in dataclasses.asdict(figures).items() if k not in ("days", "weeks")
     }
     data["weeks"] = [
         {k: _plain(v) for k, v in dataclasses.asdict(w).items()} for w in figures.weeks
     ]
-    return _serializer(actor, client_id).dumps(data)
+    if with_days:
+        data["days"] = [
+            {k: _plain(v) for k, v in dataclasses.asdict(d).items()} for d in figures.days
+        ]
+    return data
+
+
+def figures_from(data: dict[str, Any]) -> UsageFigures:
+    """``figures_data`` read back; raises KeyError, TypeError or ValueError if it is not."""
+    weeks = [WeekFigures(**{**w, "start": date.fromisoformat(w["start"])}) for w in data["weeks"]]
+    days = [DayFigures(**{**d, "day": date.fromisoformat(d["day"])}) for d in data.get("days", [])]
+    return UsageFigures(
+        **{
+            **data,
+            "first": datetime.fromisoformat(data["first"]),
+            "last": datetime.fromisoformat(data["last"]),
+            "longest_start": datetime.fromisoformat(data["longest_start"]),
+            "days": days,
+            "weeks": weeks,
+        }
+    )
+
+
+def sealed(actor: Actor, client_id: int, figures: UsageFigures) -> str:
+    """The figures to save, signed for this clinician and client (the days are left out)."""
+    return _serializer(actor, client_id).dumps(figures_data(figures))
 
 
 def unsealed(actor: Actor, client_id: int, token: str) -> UsageFigures:
     try:
-        data = _serializer(actor, client_id).loads(token, max_age=REVIEW_SECONDS)
-        weeks = [
-            WeekFigures(**{**w, "start": date.fromisoformat(w["start"])}) for w in data["weeks"]
-        ]
-        return UsageFigures(
-            **{
-                **data,
-                "first": datetime.fromisoformat(data["first"]),
-                "last": datetime.fromisoformat(data["last"]),
-                "longest_start": datetime.fromisoformat(data["longest_start"]),
-                "days": [],
-                "weeks": weeks,
-            }
-        )
+        return figures_from(_serializer(actor, client_id).loads(token, max_age=REVIEW_SECONDS))
     except (BadSignature, KeyError, TypeError, ValueError) as error:
         raise InvalidInput(
             {"figures": ["These figures have expired or were changed: upload the export again."]}
@@ -128,9 +146,16 @@ def unsealed(actor: Actor, client_id: int, token: str) -> UsageFigures:
 def save_figures(actor: Actor, client_id: int, token: str) -> StoredResource:
     """Store the reviewed figures as Observations (the weeks and their summary)."""
     client = client_for_export(actor, client_id)
-    figures = unsealed(actor, client_id, token)
+    return store_figures(actor, client, unsealed(actor, client_id, token))
+
+
+def store_figures(
+    actor: Actor, client: Client, figures: UsageFigures, sent: str = ""
+) -> StoredResource:
+    """The Observations of reviewed figures, stored and audited; ``sent`` says how the
+    export reached the clinician, for the audit."""
     context = ExportContext(
-        client_id=client_id,
+        client_id=client.id,
         subject=client.patient_ref,
         clinician=actor.user.practitioner_ref,
         provider=figures.provider,
@@ -154,8 +179,9 @@ def save_figures(actor: Actor, client_id: int, token: str) -> StoredResource:
     audit.record(
         "create",
         summary.reference,
-        client_id=client_id,
-        detail=f"usage from the client's {figures.provider} export, {len(figures.weeks)} weeks",
+        client_id=client.id,
+        detail=f"usage from the client's {figures.provider} export{sent}, "
+        f"{len(figures.weeks)} weeks",
     )
     return summary
 

@@ -128,3 +128,85 @@ def test_a_used_and_an_expired_link_say_so(live_server, page, browser, make, app
     text = client_page.locator("main").inner_text()
     assert "Client" not in text and "dr-a" not in text.lower()
     phone.close()
+
+
+def _bomb() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", b"[" + b" " * (8 << 20) + b"]")
+    return buffer.getvalue()
+
+
+def test_a_client_adds_their_export_on_a_phone_in_spanish_and_the_clinician_saves_it(
+    live_server, page, browser, make, app
+) -> None:
+    from intake_ai.demo.exports import export_zip
+    from tests.export_helpers import CONVERSATIONS
+
+    client_id, _soon, _later = _client_with_sessions_ahead(app, make)
+    sign_in(page, live_server, "dr-a")
+    url = _issue(page, live_server, client_id, "Ana")
+
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    client_page = phone.new_page()
+    client_page.goto(url)
+    client_page.get_by_role("link", name="Español").click()
+    step = client_page.locator("#export-step")
+    assert "Agregue su historial de ChatGPT o Claude (opcional)" in step.inner_text()
+    assert "Nunca leemos ni guardamos lo que escribió" in step.inner_text()
+    chooser = client_page.get_by_label(
+        "El archivo de su historial de chats (.zip o conversations.json)"
+    )
+    assert chooser.evaluate("e => e.getBoundingClientRect().height") >= 44
+    width = client_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+
+    # A hostile file: refused in plain Spanish, the answers kept, nothing sent.
+    client_page.locator("#q-any-use").get_by_label("Sí").check()
+    client_page.locator("#q-days-per-week").get_by_label("3–4 días").check()
+    chooser.set_input_files(
+        files=[{"name": "export.zip", "mimeType": "application/zip", "buffer": _bomb()}]
+    )
+    client_page.get_by_role("button", name="Enviar a mi terapeuta").click()
+    client_page.wait_for_selector("#err-export")
+    assert "No pudimos leer este archivo" in client_page.locator("#err-export").inner_text()
+    assert client_page.locator("#q-days-per-week").get_by_label("3–4 días").is_checked()
+    assert chooser.get_attribute("aria-invalid") == "true"
+
+    # The real export, shaped like ChatGPT's: sent with the answers.
+    chooser.set_input_files(
+        files=[
+            {
+                "name": "chatgpt-export.zip",
+                "mimeType": "application/zip",
+                "buffer": export_zip("chatgpt", CONVERSATIONS),
+            }
+        ]
+    )
+    client_page.get_by_role("button", name="Enviar a mi terapeuta").click()
+    client_page.wait_for_selector("#export-sent")
+    assert client_page.locator("h1").inner_text() == "Enviado a su terapeuta"
+    sent = client_page.locator("#export-sent").inner_text()
+    assert "ChatGPT" in sent and "semanas contadas: 2" in sent and "El archivo no se guardó" in sent
+    phone.close()
+
+    # The clinician finds the figures waiting, reviews them and saves them.
+    page.goto(f"{live_server}/clients/{client_id}")
+    waiting = page.locator("#sent-exports").inner_text()
+    assert "Figures from the client's export, sent with the check-in (" in waiting
+    page.get_by_role("link", name="Review the figures the client sent").click()
+    page.wait_for_selector("#export-weeks")
+    assert "ChatGPT" in page.get_by_role("heading", level=1).inner_text()
+    weeks = page.locator("#export-weeks tbody tr")
+    assert weeks.count() == 2
+    assert weeks.first.inner_text().split("\t")[:4] == ["05 Oct 2026", "3", "6", "3"]
+    page.get_by_role("button", name="Save these figures to the record").click()
+    page.wait_for_selector(".notice")
+    assert "figures the client sent are saved" in page.locator(".notice").inner_text()
+    page.wait_for_selector("#chart-usage svg.main-svg")
+    legend = page.locator("#chart-usage .legend").text_content() or ""
+    assert "From export (per week)" in legend
+    assert page.locator("#sent-exports").count() == 0
