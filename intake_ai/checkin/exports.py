@@ -19,7 +19,10 @@ from intake_ai.models import CheckIn, CheckInExport
 from intake_ai.store.database import session
 from intake_ai.usage_export.archive import RefusedExport
 from intake_ai.usage_export.metrics import UsageFigures
-from intake_ai.usage_export.service import figures_data, figures_of, read_detail
+from intake_ai.usage_export.service import figures_data, figures_of
+
+#: What the audit says of a client's export: that one came, nothing of what it holds.
+SENT_DETAIL = "an export read, kept for the clinician's review; file not kept"
 
 #: The form field of the file; its error is shown in the client's words by the page.
 FIELD = "export"
@@ -56,5 +59,7 @@ def keep_figures(link: CheckIn, figures: UsageFigures) -> None:
         "upload",
         link.reference,
         client_id=link.client_id,
-        detail=f"{CLIENT_DETAIL}: {read_detail(figures)}",
+        # Not the provider nor the weeks: integrators read this entry before the clinician
+        # has reviewed anything, and which chatbot a client uses is clinical.
+        detail=f"{CLIENT_DETAIL}: {SENT_DETAIL}",
     )
