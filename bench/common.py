@@ -7,6 +7,7 @@ import gc
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -101,3 +102,33 @@ def summary(times: list[float]) -> str:
         f"p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   "
         f"max {ordered[-1]:7.1f} ms   (n={len(ordered)})"
     )
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's own high-water mark (VmHWM; reset by exec, unlike ru_maxrss, which a
+    child inherits from this large parent at fork)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def child(command: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """(stdout, seconds, peak RSS in MB) of a command run as a process of its own."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, peak_rss_mb(process.pid) or 0.0)
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise RuntimeError(f"{command[:4]} failed: {err.read().decode()[-2000:]}")
+        return out.read().decode(), seconds, peak

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,8 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from werkzeug.test import EnvironBuilder
 
-from bench.common import arguments, fresh_app, summary, timed
+from bench.common import arguments, child, fresh_app, summary, timed
+from bench.export_rate import export_figures
 from bench.seed_bulk import PASSWORD, bulk_seed
 from intake_ai import directory
 from intake_ai.auth.tokens import issue_token
@@ -52,29 +52,6 @@ RAW_SEARCH = text(
     "AND deleted = :no AND status <> 'entered-in-error' "
     "ORDER BY pk LIMIT 51"
 )
-#: The baseline export: the database driver itself, a server-side cursor on PostgreSQL.
-RAW_EXPORT = """
-import sys, time
-url, target = sys.argv[1], sys.argv[2]
-query = ("SELECT content FROM intake_resource WHERE resource_type = 'Observation' "
-         "AND is_current AND NOT deleted ORDER BY pk")
-started = time.perf_counter()
-if url.startswith("sqlite"):
-    import sqlite3
-    connection = sqlite3.connect(url.split("///", 1)[1])
-    cursor = connection.execute(query)
-else:
-    import psycopg
-    connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-    cursor = connection.cursor(name="raw_export")
-    cursor.execute(query)
-count = 0
-with open(target, "wb") as out:
-    while rows := cursor.fetchmany(2000):
-        out.write(b"".join(bytes(c) + b"\\n" for (c,) in rows))
-        count += len(rows)
-print(count, time.perf_counter() - started)
-"""
 
 
 def resource_count(app: Flask) -> int:
@@ -151,7 +128,7 @@ def _search_in_own_process(
     database_url: str, token: str, runs: int
 ) -> tuple[list[float], list[float], list[float]]:
     env = {**os.environ, "INTAKE_AI_BENCH_TOKEN": token}
-    out, _seconds, _rss = _child(
+    out, _seconds, _rss = child(
         [sys.executable, "-m", "bench.search_process", database_url, str(runs)], env
     )
     figures = json.loads(out)
@@ -234,59 +211,6 @@ def dashboard_figures(app: Flask, runs: int) -> tuple[list[float], int]:
             or 0
         )
     return timed(runs, lambda: web.get("/supervision")), caseload
-
-
-def _peak_rss_mb(pid: int) -> float | None:
-    """The process's own high-water mark (VmHWM; reset by exec, unlike ru_maxrss, which a
-    child inherits from this large parent at fork)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def _child(command: list[str], env: dict[str, str]) -> tuple[str, float, float]:
-    """(stdout, seconds, peak RSS in MB) of a command run as a process of its own."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
-        peak = 0.0
-        while process.poll() is None:
-            peak = max(peak, _peak_rss_mb(process.pid) or 0.0)
-            time.sleep(0.02)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        if process.returncode != 0:
-            raise RuntimeError(f"{command[:4]} failed: {err.read().decode()[-2000:]}")
-        return out.read().decode(), seconds, peak
-
-
-def export_figures(database_url: str, folder: Path) -> dict[str, Any]:
-    env = {**os.environ, "INTAKE_AI_DATABASE_URL": database_url}
-    flask = [sys.executable, "-m", "flask", "--app", "intake_ai"]
-    out, seconds, rss = _child(
-        [*flask, "export", "--out", str(folder / "module"), "--type", "Observation"], env
-    )
-    exported = (folder / "module" / "Observation.ndjson").stat().st_size
-    lines = int(out.split()[0])
-    raw_out, raw_seconds, raw_rss = _child(
-        [sys.executable, "-c", RAW_EXPORT, database_url, str(folder / "raw.ndjson")], env
-    )
-    raw_lines = int(raw_out.split()[0])
-    return {
-        "lines": lines,
-        "seconds": seconds,
-        "mb": exported / 1e6,
-        "rss": rss,
-        "raw_lines": raw_lines,
-        "raw_seconds": raw_seconds,
-        "raw_rss": raw_rss,
-    }
 
 
 def main() -> None:

@@ -24,8 +24,8 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import EnvironBuilder
 
-from bench.common import app_for, arguments, fresh_app, summary
-from bench.run import _child, resource_count
+from bench.common import app_for, arguments, child, fresh_app, summary
+from bench.run import resource_count
 from bench.seed_bulk import PASSWORD, bulk_seed
 from intake_ai import directory
 from intake_ai.auth.tokens import issue_token
@@ -100,7 +100,7 @@ def main() -> None:
             f"sessions, {resource_count(app):,} resources",
             flush=True,
         )
-        out, _seconds, _rss = _child(
+        out, _seconds, _rss = child(
             [sys.executable, "-m", "bench.search_forms", "--measure", url, str(args.runs)],
             {**os.environ, "INTAKE_AI_BENCH_TOKEN": token},
         )

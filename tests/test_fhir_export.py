@@ -157,3 +157,31 @@ def test_cli_export_counts_versions_when_asked(
         if not all_versions:
             query = query.where(StoredResource.is_current)
         assert len(lines) == session().scalar(query)
+
+
+@pytest.mark.parametrize("since", [None, "2000-01-01"])
+def test_cli_export_prints_the_lines_it_wrote_in_storage_order(
+    app, world, runner, tmp_path, since: str | None
+) -> None:
+    from sqlalchemy import select
+
+    from intake_ai.models import StoredResource
+    from intake_ai.store.database import session
+
+    args = ["export", "--out", str(tmp_path), "--type", "Observation"]
+    result = runner.invoke(args=args + (["--since", since] if since else []))
+    assert result.exit_code == 0, result.output
+    data = (tmp_path / "Observation.ndjson").read_bytes()
+    with app.app_context():
+        stored = session().scalars(
+            select(StoredResource.content)
+            .where(
+                StoredResource.resource_type == "Observation",
+                StoredResource.is_current,
+                StoredResource.deleted.is_(False),
+            )
+            .order_by(StoredResource.pk)
+        )
+        # The stored bytes as they are, one a line, in storage order.
+        assert data == b"".join(bytes(content) + b"\n" for content in stored)
+    assert int(result.stdout.split()[0]) == data.count(b"\n") > 0

@@ -284,3 +284,25 @@ def test_redaction_keeps_what_is_shared_or_the_readers_own() -> None:
     mine = redact_free_text(flag, viewer="Practitioner/9")
     assert mine["code"]["text"] == "Kind"
     assert mine["extension"][0]["extension"][0] == {"url": "note", "valueString": "my own note"}
+
+
+def test_exported_lines_are_the_bytes_a_read_serves_the_same_caller(app, client, clinic) -> None:
+    # The files join the stored bytes batch by batch (redacted copies for a supervisor):
+    # each line must still be exactly what reading that resource serves the same token.
+    for headers in (clinic.supervisor, clinic.world.integrator):
+        manifest = kick_off(client, headers, "/fhir/$export?_type=Observation,Flag")
+        redacted = 0
+        for output in manifest["output"]:
+            data = client.get(output["url"].replace("http://localhost", ""), headers=headers).data
+            assert data.endswith(b"\n") and b"\n\n" not in data
+            lines = data.split(b"\n")[:-1]
+            assert len(lines) == output["count"]
+            for line in lines:
+                resource = json.loads(line)
+                read = client.get(
+                    f"/fhir/{resource['resourceType']}/{resource['id']}", headers=headers
+                )
+                assert read.data == line, resource["id"]
+                redacted += is_redacted(resource)
+        # The supervisor's file holds redacted copies; the integrator's, the stored bytes.
+        assert (redacted > 0) == (headers is clinic.supervisor), redacted
