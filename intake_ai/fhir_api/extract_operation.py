@@ -10,9 +10,7 @@ entry is kept, written after the rollback.
 from __future__ import annotations
 
 import json
-from typing import Any, cast
-
-from sqlalchemy import event
+from typing import Any
 
 from fhir_mappings.datetimes import fhir_instant
 from intake_ai import audit
@@ -23,6 +21,7 @@ from intake_ai.fhir_api.errors import FhirError
 from intake_ai.fhir_api.service import Answer, base_url, require_scope
 from intake_ai.fhir_api.writes import create_from
 from intake_ai.models import StoredResource
+from intake_ai.store import resources as resource_store
 from intake_ai.store.database import session, transaction, utcnow
 
 #: The SDC operation's input parameter.
@@ -58,22 +57,12 @@ def extract() -> Answer:
     require_scope(actor, "QuestionnaireResponse", "write")
     resource = _posted_response()
     db = session()
-    added: list[StoredResource] = []
-
-    def collect(_session: Any, instance: object) -> None:
-        if isinstance(instance, StoredResource):
-            added.append(instance)
-
-    # ``session()`` is the scoped session; calling it gives this request's own Session,
-    # which the listener goes on (on the scoped session it would reach every session).
-    real_session = cast(Any, db)()
-    event.listen(real_session, "pending_to_persistent", collect)
     try:
-        result = create_from(actor, resource, None)
+        with resource_store.collecting() as added:
+            result = create_from(actor, resource, None)
         # Read the rows before the rollback expires them.
         entries = [_entry(row) for row in sorted(added, key=lambda r: r.pk) if row.content]
     finally:
-        event.remove(real_session, "pending_to_persistent", collect)
         db.rollback()
     with transaction():
         audit.record("extract", "QuestionnaireResponse", detail=f"{len(entries)} resources")

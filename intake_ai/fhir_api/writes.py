@@ -27,6 +27,7 @@ from intake_ai.fhir_api.bodies import check_structure, if_match, parse_body, pre
 from intake_ai.fhir_api.errors import FhirError
 from intake_ai.fhir_api.posted_rules import ResponseTarget, author_actor, check_authored
 from intake_ai.fhir_api.service import Answer, parse_search, require_scope, visible
+from intake_ai.forms.records import hold_client
 from intake_ai.forms.schema import load_answers
 from intake_ai.models import CareAssignment, Encounter, Role, StoredResource, User
 from intake_ai.store import resources as resource_store
@@ -235,6 +236,9 @@ def create_from(actor: Actor, resource: dict[str, Any], criteria: str | None) ->
     target = _target(resource, actor, definition)
     check_authored(resource, target.encounter)
     answers = response_answers(resource, target.definition)
+    # Before the repeated-POST check: a retry sent while the first is being stored waits,
+    # then is handed what the first stored.
+    hold_client(target.encounter.client_id)
     if posted_rules.asks_to_discuss(target.definition, answers):
         return posted_rules.discuss_first(actor, target, answers, resource)
     same = posted_rules.same_as_stored(target, answers)

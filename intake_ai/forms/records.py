@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fhir_mappings.datetimes import fhir_datetime, fhir_instant
 from fhir_mappings.definitions.answers import Answers
@@ -33,6 +33,19 @@ def session_for_recording(actor: Actor, encounter_id: int) -> tuple[Encounter, C
     access.require_clinician_of_record(actor, encounter.client_id)
     show_banner_for(encounter.client_id)
     return encounter, encounter.client
+
+
+def hold_client(client_id: int) -> None:
+    """Make the saves of one client's records take turns, until this unit of work ends.
+
+    A save checks that its record is not stored yet, then stores it; two saves of the same
+    record at once (a retried POST, a double click) would both pass the check. A write to
+    the client's row makes the second wait here (PostgreSQL's row lock; SQLite's one
+    writer, whose transaction begins with it) and then see what the first committed.
+    """
+    session().execute(
+        update(Client).where(Client.id == client_id).values(consent_state=Client.consent_state)
+    )
 
 
 def responses_of(client_id: int, definition: Definition) -> list[StoredResource]:

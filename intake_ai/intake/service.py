@@ -110,6 +110,7 @@ def submit(
     """Store an intake in one unit of work, behind the consent gate (``posted``: the
     response as an EHR sent it, stored as sent)."""
     encounter, client = form_records.session_for_recording(actor, encounter_id)
+    form_records.hold_client(client.id)
     if existing_intake(client.id) is not None:
         raise InvalidInput(
             {

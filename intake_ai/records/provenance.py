@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import insert
 
 from fhir_mappings.datetimes import fhir_instant
 from fhir_mappings.people import PRACTITIONER_IDENTIFIER_SYSTEM
@@ -68,12 +68,17 @@ def record(actor: Actor, activity: str, rows: list[StoredResource]) -> StoredRes
         source=source,
         on_behalf_by=_on_behalf_by(actor),
     )
-    stored = resource_store.save(provenance_resource(facts), author_id=actor.user.id)
-    # Served with its targets' access rules: it belongs to their client.
-    stored.client_id = next((r.client_id for r in rows if r.client_id is not None), None)
+    # A new id (no version to look up), and served with its targets' access rules: it
+    # belongs to their client.
+    [stored] = resource_store.insert_new(
+        [provenance_resource(facts)],
+        author_id=actor.user.id,
+        client_id=next((r.client_id for r in rows if r.client_id is not None), None),
+    )
     targets = dict.fromkeys(f"{r.resource_type}/{r.resource_id}" for r in rows)
-    session().add_all(ProvenanceTarget(resource_pk=stored.pk, target=t) for t in targets)
-    session().flush()
+    session().execute(
+        insert(ProvenanceTarget), [{"resource_pk": stored.pk, "target": t} for t in targets]
+    )
     return stored
 
 
@@ -83,24 +88,16 @@ def recorded(actor: Actor, activity: str) -> Iterator[None]:
 
     Nested blocks add to the outermost one: one write, one Provenance.
     """
-    # ``session()`` is the scoped session; the listener goes on this request's own Session.
-    own = cast(Any, session())()
-    if own.info.get(_TRACKING):
+    info = session().info
+    if info.get(_TRACKING):
         yield
         return
-    added: list[StoredResource] = []
-
-    def collect(_session: Any, instance: object) -> None:
-        if isinstance(instance, StoredResource):
-            added.append(instance)
-
-    event.listen(own, "pending_to_persistent", collect)
-    own.info[_TRACKING] = True
+    info[_TRACKING] = True
     try:
-        yield
+        with resource_store.collecting() as added:
+            yield
     finally:
-        event.remove(own, "pending_to_persistent", collect)
-        own.info.pop(_TRACKING, None)
+        info.pop(_TRACKING, None)
     record(actor, activity, added)
 
 

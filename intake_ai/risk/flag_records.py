@@ -74,7 +74,12 @@ def _urgency(flag: dict[str, Any]) -> str:
 
 
 def _raise(
-    trigger: FlagTrigger, client: Client, encounter: Encounter | None, actor: Actor, flag_id: str
+    trigger: FlagTrigger,
+    client: Client,
+    encounter: Encounter | None,
+    actor: Actor,
+    flag_id: str,
+    previous: StoredResource | None | bool = True,
 ) -> StoredResource:
     facts = FlagFacts(
         flag_id=flag_id,
@@ -87,7 +92,7 @@ def _raise(
         source=trigger.source.ref if trigger.source.ref else None,
         reason=trigger.reason,
     )
-    row = resource_store.save(flag_resource(facts), author_id=actor.user.id)
+    row = resource_store.save(flag_resource(facts), author_id=actor.user.id, previous=previous)
     audit.record("create", row.reference, client_id=client.id, detail=trigger.kind.code)
     return row
 
@@ -111,7 +116,8 @@ def raise_flags(
         flag_id = derived_id(response.resource_id, trigger.kind.code)
         if trigger.kind.code in already_open or resource_store.current("Flag", flag_id):
             continue
-        raised.append(_raise(trigger, client, encounter, actor, flag_id))
+        # Looked up just now and not there: saved as its first version.
+        raised.append(_raise(trigger, client, encounter, actor, flag_id, None))
         already_open.add(trigger.kind.code)
     return raised
 
@@ -130,7 +136,8 @@ def raise_flag_by_hand(actor: Actor, client_id: int, kind_code: str, reason: str
     client = session().get(Client, client_id)
     assert client is not None
     source = AnswerSource("", "the clinician", NOTE_FORM, {})
-    return _raise(FlagTrigger(kind, reason, source), client, None, actor, resource_store.new_id())
+    flag_id = resource_store.new_id()  # a new id: no version of it to look up
+    return _raise(FlagTrigger(kind, reason, source), client, None, actor, flag_id, None)
 
 
 def owners_for(client_id: int) -> list[User]:

@@ -90,7 +90,7 @@ def rescore(
             and _unchanged(resource_store.load(previous), resource)
         ):
             continue
-        stored.append(resource_store.save(resource, author_id=author_id))
+        stored.append(resource_store.save(resource, author_id=author_id, previous=previous))
     return stored
 
 

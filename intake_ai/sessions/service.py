@@ -143,6 +143,7 @@ def submit(
     """Store the note, its Observations, the indicator, flags, review and annotation at once
     (``posted``: the response as an EHR sent it, stored as sent)."""
     encounter, client = form_records.session_for_recording(actor, encounter_id)
+    form_records.hold_client(client.id)
     _require_consent(client)
     if note_for(encounter_id) is not None:
         raise InvalidInput({"form": ["This session already has a note: open it to edit it."]})

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fhir_mappings.codes import SENSITIVE_SECURITY
 from fhir_mappings.datetimes import fhir_instant
@@ -26,6 +28,39 @@ from intake_ai.store.database import session, utcnow
 
 #: Types whose content is clinical and carries the sensitivity labels.
 SENSITIVE_TYPES = frozenset({"QuestionnaireResponse", "Observation", "Flag", "Consent"})
+
+
+#: Where the session keeps the lists of ``collecting`` blocks open on it.
+_COLLECTORS = "intake_ai.stored_rows"
+
+
+@contextmanager
+def collecting() -> Iterator[list[StoredResource]]:
+    """Every row the store writes inside the block (blocks may nest; each sees its own).
+
+    The store says what it wrote, rather than callers watching the session's events: its
+    inserts are ORM bulk inserts, which no unit-of-work event reports.
+    """
+    open_lists = session().info.setdefault(_COLLECTORS, [])
+    rows: list[StoredResource] = []
+    open_lists.append(rows)
+    try:
+        yield rows
+    finally:
+        assert open_lists.pop() is rows
+
+
+def _insert(values: list[dict[str, Any]]) -> list[StoredResource]:
+    """Insert rows in one statement (a bulk INSERT ... RETURNING, not a unit-of-work flush:
+    a form's 20-30 rows cost a third less so), as persistent objects in the given order."""
+    if not values:
+        return []
+    returned = session().scalars(insert(StoredResource).returning(StoredResource), values)
+    by_key = {(r.resource_type, r.resource_id): r for r in returned}
+    rows = [by_key[(v["resource_type"], v["resource_id"])] for v in values]
+    for open_list in session().info.get(_COLLECTORS, ()):
+        open_list.extend(rows)
+    return rows
 
 
 def new_id() -> str:
@@ -129,17 +164,21 @@ def save(
     expected_version: int | None = None,
     now: datetime | None = None,
     check: bool | None = None,
+    previous: StoredResource | None | bool = True,
 ) -> StoredResource:
     """Store a new resource (no id, or an id never used) or a new version of an existing one.
 
     ``expected_version``: the version the writer based its change on; if another writer got
     there first the write fails with ``Conflict`` (HTTP 412 / a message on the page).
+    ``previous``: the current row the caller has just looked up (``current``), or None if
+    it found none, so that it is not looked up twice; True (the default) looks it up.
     """
     moment = to_instant(now or utcnow())
     resource = dict(resource)
     resource.setdefault("id", new_id())
     kind, rid = resource["resourceType"], resource["id"]
-    previous = current(kind, rid)
+    if isinstance(previous, bool):
+        previous = current(kind, rid)
     if expected_version is not None and (
         previous is None or previous.version_id != expected_version
     ):
@@ -158,13 +197,12 @@ def save(
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"{kind}/{rid} was changed by someone else at the same time")
-        previous.is_current = False
-        previous.superseded_at = moment
-    row = StoredResource(**values)
-    db.add(row)
+        # What the UPDATE just wrote, without marking the row changed (a second UPDATE).
+        set_committed_value(previous, "is_current", False)
+        set_committed_value(previous, "superseded_at", moment)
     # A concurrent writer of the same version breaks the unique constraint here or at
     # commit; the unit of work turns that into Conflict (see database.transaction).
-    db.flush()
+    [row] = _insert([values])
     return row
 
 
@@ -207,22 +245,27 @@ def insert_new(
     *,
     author_id: int | None = None,
     now: datetime | None = None,
+    client_id: int | None = None,
 ) -> list[StoredResource]:
     """Store resources created together under ids no version exists for yet (a form's
-    response and the Observations extracted from it): one flush, no per-row lookups.
+    response and the Observations extracted from it): one statement, no per-row lookups.
+
+    ``client_id``: the client the rows belong to when the resources do not name one (a
+    Provenance, served with its targets' access rules).
 
     A clash with an existing id can only mean a concurrent duplicate; it fails the whole
     unit of work (IntegrityError), which is what a half-written record must never avoid.
     """
     moment = to_instant(now or utcnow())
-    rows = []
+    values = []
     for resource in resources:
         resource = dict(resource)
         resource.setdefault("id", new_id())
-        rows.append(StoredResource(**row_values(resource, 1, moment, author_id)))
-    session().add_all(rows)
-    session().flush()
-    return rows
+        row = row_values(resource, 1, moment, author_id)
+        if client_id is not None:
+            row["client_id"] = client_id
+        values.append(row)
+    return _insert(values)
 
 
 def save_all(
@@ -257,20 +300,21 @@ def purge(resource_type: str, resource_id: str, *, author_id: int | None = None)
         raise NotFound(f"{resource_type}/{resource_id} does not exist")
     client_id = next((client for _version, client in removed if client is not None), None)
     db.expire_all()
-    db.add(
-        StoredResource(
-            resource_type=resource_type,
-            resource_id=resource_id,
-            version_id=max(version for version, _client in removed) + 1,
-            is_current=True,
-            deleted=True,
-            client_id=client_id,
-            last_updated=utcnow(),
-            author_id=author_id,
-            content=None,
-        )
+    _insert(
+        [
+            {
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "version_id": max(version for version, _client in removed) + 1,
+                "is_current": True,
+                "deleted": True,
+                "client_id": client_id,
+                "last_updated": utcnow(),
+                "author_id": author_id,
+                "content": None,
+            }
+        ]
     )
-    db.flush()
     return len(removed)
 
 
