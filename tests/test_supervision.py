@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import AuthActions
 from tests.intake_helpers import CALM_NOTE, FULL_INTAKE, WORRYING_NOTE, submit_intake, submit_note
+from tests.test_worklist import _statements
 
 START = datetime(2026, 8, 3, 10, tzinfo=UTC)
 
@@ -185,3 +186,29 @@ def test_clinicians_cannot_open_the_dashboard_and_pages_set_a_csp(client, auth, 
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_dashboard_runs_a_fixed_number_of_statements(app, client, auth, make, team) -> None:
+    """However many clients, notes, flags and reviews the caseload holds: no query per row."""
+    auth.login("sup-1")
+
+    def counted() -> int:
+        # A request first, so the sign-in's last-seen write (at most every 30 s, on its own
+        # connection) falls outside the counted one however slow the set-up was.
+        page(client, "/supervision")
+        return _statements(app, client, "/supervision")
+
+    few = counted()
+    web = app.test_client()
+    AuthActions(web).login("dr-b")
+    for n in range(8):
+        client_id = make.client("dr-b", ehr_id=f"more-{n}")
+        submit_intake(web, make.encounter(client_id, "dr-b", start=START), FULL_INTAKE)
+        for week, note in ((1, WORRYING_NOTE), (2, {"any-use": "use-not-discussed"})):
+            review = {"review": "override", "band": "band-low", "reason": "Known pattern"}
+            encounter = make.encounter(client_id, "dr-b", start=START + timedelta(weeks=week))
+            submit_note(web, encounter, note, review=review if n % 2 else {"review": "agree"})
+    many = counted()
+    assert client_links(page(client, "/supervision")) >= set(team["dr-b"])
+    assert many == few, (few, many)
+    assert few < 25

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, select
@@ -43,16 +43,19 @@ class FlagCounts:
 
 def flag_counts(flags: Sequence[queries.OpenFlag]) -> dict[int, FlagCounts]:
     """Per client: open flags, how many of them say "review now", the oldest one's date."""
-    counts: dict[int, FlagCounts] = {}
-    for flag in flags:
-        seen = counts.get(flag.client_id)
-        urgent = int(flag.code in REVIEW_NOW)
-        counts[flag.client_id] = (
-            FlagCounts(1, urgent, flag.raised)
-            if seen is None
-            else FlagCounts(seen.count + 1, seen.review_now + urgent, min(seen.oldest, flag.raised))
-        )
-    return counts
+    # Plain lists while counting: one object per client, not one per flag.
+    tally: dict[int, list[Any]] = {}
+    for client_id, _flag_id, code, raised in flags:
+        seen = tally.get(client_id)
+        urgent = 1 if code in REVIEW_NOW else 0
+        if seen is None:
+            tally[client_id] = [1, urgent, raised]
+        else:
+            seen[0] += 1
+            seen[1] += urgent
+            if raised < seen[2]:
+                seen[2] = raised
+    return {client_id: FlagCounts(*counts) for client_id, counts in tally.items()}
 
 
 def waiting(flags: Sequence[queries.OpenFlag], before: datetime) -> list[queries.OpenFlag]:
@@ -159,6 +162,7 @@ def dashboard(
     now = utcnow()
     clients = (
         session()
+        .connection()
         .execute(
             select(Client.id, Client.pseudonym, User.display_name)
             .join(CareAssignment, CareAssignment.client_id == Client.id)
