@@ -84,6 +84,7 @@ def test_wheel_installed_in_a_fresh_venv_serves_pages_and_static(tmp_path) -> No
             text=True,
             check=True,
             cwd=work,
+            env=env,
         ).stdout
         assert str(venv) in location
         # The compiled Spanish catalogue ships in the wheel and is the one the pages read.
@@ -101,6 +102,7 @@ def test_wheel_installed_in_a_fresh_venv_serves_pages_and_static(tmp_path) -> No
             text=True,
             check=True,
             cwd=work,
+            env=env,
         ).stdout.splitlines()
         assert str(venv) in spanish[0]
         assert spanish[1] == "Enviar a mi terapeuta"
