@@ -17,14 +17,13 @@ from werkzeug.test import encode_multipart
 
 from intake_ai.checkin.exports import SENT_DETAIL
 from intake_ai.demo.exports import export_json, export_zip
-from intake_ai.models import AuditRecord, CheckIn, CheckInExport, CheckInProposal, StoredResource
+from intake_ai.models import CheckIn, CheckInExport, CheckInProposal
 from intake_ai.store.database import session, utcnow
 from tests.checkin_helpers import CLIENT_ANSWERS, agreed_client, issue
 from tests.conftest import AuthActions, bearer
-from tests.export_helpers import CONVERSATIONS
+from tests.export_helpers import CONVERSATIONS, EXPORT_CODES, audits_of, export_observations
 
 SECRET_TEXT = "Private-words-of-the-chat"
-EXPORT_CODES = ("export-usage-week", "export-usage-summary")
 #: Each provider's fixture as the clinician's tests upload it: its .zip and its JSON alone.
 FIXTURES = [
     ("chatgpt", "chatgpt-export.zip", export_zip),
@@ -58,30 +57,6 @@ def _rows(app, model) -> list:  # type: ignore[no-untyped-def,type-arg]
     return rows
 
 
-def _observations(app, client_id: int) -> list[StoredResource]:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        rows = list(
-            session().scalars(
-                select(StoredResource).where(
-                    StoredResource.client_id == client_id,
-                    StoredResource.code.in_(EXPORT_CODES),
-                    StoredResource.is_current,
-                )
-            )
-        )
-        session().expunge_all()
-    return rows
-
-
-def _audits(app, operation: str) -> list[AuditRecord]:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        rows = list(
-            session().scalars(select(AuditRecord).where(AuditRecord.operation == operation))
-        )
-        session().expunge_all()
-    return rows
-
-
 @pytest.mark.parametrize(("provider", "name", "packing"), FIXTURES)
 def test_the_client_sends_their_export_with_the_answers_as_figures_only(
     app, make, provider, name, packing
@@ -107,7 +82,7 @@ def test_the_client_sends_their_export_with_the_answers_as_figures_only(
     assert len(_rows(app, CheckInProposal)) == 1
     [link] = _rows(app, CheckIn)
     assert link.used_at is not None
-    [upload] = _audits(app, "upload")
+    [upload] = audits_of(app, "upload")
     assert upload.outcome == "0" and upload.client_id == client_id
     assert upload.entity == f"CheckIn/{link.id}"
     assert upload.detail == f"client's check-in link: {SENT_DETAIL}"
@@ -120,7 +95,7 @@ def test_the_export_is_optional_and_an_empty_file_field_is_no_export(app, make) 
     assert sent.status_code == 200
     assert 'id="export-sent"' not in sent.get_data(as_text=True)
     assert _rows(app, CheckInExport) == [] and len(_rows(app, CheckInProposal)) == 1
-    assert _audits(app, "upload") == []
+    assert audits_of(app, "upload") == []
 
 
 @pytest.mark.parametrize(
@@ -152,7 +127,7 @@ def test_a_hostile_or_wrong_file_is_refused_in_the_clients_words_with_nothing_ke
     assert _rows(app, CheckInExport) == [] and _rows(app, CheckInProposal) == []
     [link] = _rows(app, CheckIn)
     assert link.used_at is None
-    [upload] = _audits(app, "upload")
+    [upload] = audits_of(app, "upload")
     assert upload.outcome == "4" and upload.client_id == client_id
     assert upload.detail == "client's check-in link: export refused"
     # The link still works: the client sends without the file.
@@ -188,7 +163,7 @@ def test_an_expired_used_or_withdrawn_link_refuses_the_export_unread(app, make) 
     assert refused.status_code == 410 and "no longer active" in refused.get_data(as_text=True)
     # Only the first, sent with a valid link, is kept; the refusals are on file.
     assert len(_rows(app, CheckInExport)) == 1
-    assert [r.outcome for r in _audits(app, "upload")] == ["0", "4", "4", "4"]
+    assert [r.outcome for r in audits_of(app, "upload")] == ["0", "4", "4", "4"]
 
 
 def test_the_export_counts_against_the_links_rate_limit(app, make) -> None:
@@ -288,9 +263,9 @@ def test_the_clinician_reviews_and_saves_the_same_observations_as_an_upload(
     assert saved.status_code == 302
     [reviewed] = _rows(app, CheckInExport)
     assert reviewed.figures is None and reviewed.reviewed_at is not None
-    (summary_row,) = [r for r in _observations(app, client_id) if r.code == EXPORT_CODES[1]]
+    (summary_row,) = [r for r in export_observations(app, client_id) if r.code == EXPORT_CODES[1]]
     assert reviewed.saved_as == summary_row.resource_id
-    rows = _observations(app, client_id)
+    rows = export_observations(app, client_id)
     assert sorted(r.code for r in rows) == [
         "export-usage-summary",
         "export-usage-week",
@@ -308,11 +283,11 @@ def test_the_clinician_reviews_and_saves_the_same_observations_as_an_upload(
     assert values["export-client-messages"]["valueInteger"] == 6
     assert values["export-estimated-minutes"]["valueQuantity"]["value"] == 11 + 2 + 3 + 4
     run_validator([found.get_json()], tmp_path)
-    creates = [a for a in _audits(app, "create") if "sent with the check-in" in (a.detail or "")]
+    creates = [a for a in audits_of(app, "create") if "sent with the check-in" in (a.detail or "")]
     assert len(creates) == 1 and creates[0].client_id == client_id
     # Saved once: a second save finds nothing to save.
     assert web.post(f"/checkin-exports/{export_id}/save").status_code == 404
-    assert len(_observations(app, client_id)) == 3
+    assert len(export_observations(app, client_id)) == 3
 
 
 def test_the_clinician_may_discard_what_the_client_sent(app, make) -> None:
@@ -324,8 +299,8 @@ def test_the_clinician_may_discard_what_the_client_sent(app, make) -> None:
     assert discarded.status_code == 302
     [reviewed] = _rows(app, CheckInExport)
     assert reviewed.figures is None and reviewed.saved_as is None
-    assert _observations(app, client_id) == []
-    [entry] = [a for a in _audits(app, "delete") if a.entity == f"CheckInExport/{export_id}"]
+    assert export_observations(app, client_id) == []
+    [entry] = [a for a in audits_of(app, "delete") if a.entity == f"CheckInExport/{export_id}"]
     assert entry.client_id == client_id and "discarded unsaved" in (entry.detail or "")
     assert "sent-exports" not in web.get(f"/clients/{client_id}").get_data(as_text=True)
 

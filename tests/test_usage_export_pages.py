@@ -12,13 +12,12 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from intake_ai.demo.exports import export_json, export_zip
-from intake_ai.models import AuditRecord, StoredResource
+from intake_ai.models import StoredResource
 from intake_ai.store.database import session
-from tests.export_helpers import CONVERSATIONS
+from tests.export_helpers import CONVERSATIONS, EXPORT_CODES, audits_of, export_observations
 from tests.fhir_validator import run_validator
 
 SECRET = "Demo-secret-phrase"
-EXPORT_CODES = ("export-usage-week", "export-usage-summary")
 
 
 def _upload(web, client_id: int, data: bytes, name: str = "export.zip"):  # type: ignore[no-untyped-def]
@@ -30,30 +29,6 @@ def _upload(web, client_id: int, data: bytes, name: str = "export.zip"):  # type
         data=body,
         content_type=f"multipart/form-data; boundary={boundary}",
     )
-
-
-def _stored(app, client_id: int) -> list[StoredResource]:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        rows = list(
-            session().scalars(
-                select(StoredResource).where(
-                    StoredResource.client_id == client_id,
-                    StoredResource.code.in_(EXPORT_CODES),
-                    StoredResource.is_current,
-                )
-            )
-        )
-        session().expunge_all()
-    return rows
-
-
-def _audits(app, operation: str) -> list[AuditRecord]:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        rows = list(
-            session().scalars(select(AuditRecord).where(AuditRecord.operation == operation))
-        )
-        session().expunge_all()
-    return rows
 
 
 def _sealed(page: str) -> str:
@@ -80,21 +55,21 @@ def test_upload_shows_figures_and_stores_nothing_until_saved(app, world, provide
     assert "Nothing is saved yet" in text
     assert "05 Oct 2026" in text and "12 Oct 2026" in text  # the two weeks
     assert SECRET not in text and SECRET not in _sealed(text)
-    assert _stored(app, world.agreed) == []
-    (upload,) = _audits(app, "upload")
+    assert export_observations(app, world.agreed) == []
+    (upload,) = audits_of(app, "upload")
     assert upload.client_id == world.agreed and upload.outcome == "0"
     assert provider in upload.detail and SECRET not in upload.detail
 
     saved = web.post(f"/clients/{world.agreed}/usage-export/save", data={"figures": _sealed(text)})
     assert saved.status_code == 302
-    rows = _stored(app, world.agreed)
+    rows = export_observations(app, world.agreed)
     assert sorted(r.code for r in rows) == [
         "export-usage-summary",
         "export-usage-week",
         "export-usage-week",
     ]
     assert all(SECRET.encode() not in r.content for r in rows)
-    creates = [a for a in _audits(app, "create") if a.entity and "Observation/" in a.entity]
+    creates = [a for a in audits_of(app, "create") if a.entity and "Observation/" in a.entity]
     assert creates and creates[-1].client_id == world.agreed
 
 
@@ -108,7 +83,7 @@ def test_saving_the_same_export_again_updates_its_weeks(app, world) -> None:
             f"/clients/{world.agreed}/usage-export/save",
             data={"figures": _sealed(page.get_data(as_text=True))},
         )
-    rows = _stored(app, world.agreed)
+    rows = export_observations(app, world.agreed)
     assert len(rows) == 3 and {r.version_id for r in rows} == {2}
 
 
@@ -156,8 +131,8 @@ def test_a_hostile_upload_is_refused_with_its_reason_audited_and_nothing_stored(
         refused = _upload(_web(app), world.agreed, data, "conversations.json")
         assert refused.status_code == 400
         assert 'class="error" id="export-error"' in refused.get_data(as_text=True)
-    assert _stored(app, world.agreed) == []
-    refusals = _audits(app, "upload")
+    assert export_observations(app, world.agreed) == []
+    refusals = audits_of(app, "upload")
     assert len(refusals) == 4 and {r.outcome for r in refusals} == {"4"}
     assert _upload(_web(app), world.agreed, b"", "x").status_code == 400
 
@@ -168,7 +143,10 @@ def test_only_the_clinician_of_record_of_an_agreeing_client_may_upload(app, worl
     assert _upload(_web(app, "sup"), world.agreed, data).status_code in (403, 404)
     refused = _upload(_web(app), world.undecided, data)
     assert refused.status_code == 400 and "agreed" in refused.get_data(as_text=True)
-    assert _stored(app, world.agreed) == [] and _stored(app, world.undecided) == []
+    assert (
+        export_observations(app, world.agreed) == []
+        and export_observations(app, world.undecided) == []
+    )
 
 
 def test_figures_cannot_be_changed_or_moved_to_another_client(app, world) -> None:
@@ -189,7 +167,10 @@ def test_figures_cannot_be_changed_or_moved_to_another_client(app, world) -> Non
     assert other.post(
         f"/clients/{world.agreed}/usage-export/save", data={"figures": sealed}
     ).status_code in (403, 404)
-    assert _stored(app, world.agreed) == [] and _stored(app, world.second) == []
+    assert (
+        export_observations(app, world.agreed) == []
+        and export_observations(app, world.second) == []
+    )
 
 
 def test_the_indicator_does_not_read_the_export(app, world) -> None:
@@ -218,7 +199,7 @@ def test_the_indicator_does_not_read_the_export(app, world) -> None:
         f"/clients/{world.agreed}/usage-export/save",
         data={"figures": _sealed(page.get_data(as_text=True))},
     )
-    assert _stored(app, world.agreed)
+    assert export_observations(app, world.agreed)
     assert indicator_state() == before
 
 
@@ -278,7 +259,7 @@ def test_the_upload_page_alone_takes_a_body_over_the_form_limit(app, app_factory
     small = app_factory(INTAKE_AI_MAX_EXPORT_UPLOAD=100_000)
     refused = _upload(_web(small), world.agreed, data, "conversations.json")
     assert refused.status_code == 413
-    assert _stored(app, world.agreed) == []
+    assert export_observations(app, world.agreed) == []
 
 
 def test_the_upload_leaves_no_file_behind(app, world, tmp_path, monkeypatch) -> None:
@@ -305,7 +286,9 @@ def _save_export(app, web, client_id: int) -> str:  # type: ignore[no-untyped-de
         web.post(f"/clients/{client_id}/usage-export/save", data={"figures": sealed}).status_code
         == 302
     )
-    (summary,) = [r for r in _stored(app, client_id) if r.code == "export-usage-summary"]
+    (summary,) = [
+        r for r in export_observations(app, client_id) if r.code == "export-usage-summary"
+    ]
     return summary.resource_id
 
 
@@ -319,7 +302,7 @@ def test_saved_figures_can_be_marked_entered_in_error_with_their_weeks(app, worl
         data={"reason": "Another person's export."},
     )
     assert marked.status_code == 302
-    assert {r.status for r in _stored(app, world.agreed)} == {"entered-in-error"}
+    assert {r.status for r in export_observations(app, world.agreed)} == {"entered-in-error"}
     after = web.get(f"/clients/{world.agreed}").get_data(as_text=True)
     assert 'id="saved-exports"' not in after and "From export (per week)" not in after
 
